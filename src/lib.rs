@@ -1,0 +1,245 @@
+//! # kql
+//!
+//! A compiler from the two query languages of the unified CRM search API —
+//! **KQL** (a SQL-92 subset for every CRM) and **DQL** (the Dynamics dialect) —
+//! into each CRM's native query.
+//!
+//! ```text
+//!  &str ──parse──▶ ast::Query ──validate──▶ ir::Query ──backend──▶ SOQL | OData | SugarCRM
+//!        (nom, spans,          (documented subset for         (issue 3)
+//!         canonical Display)    language × target × mode,
+//!                               typed literals, all errors)
+//! ```
+//!
+//! One public function per arrow: [`parse`], [`validate`]; [`check`] chains
+//! the two. Every rejection is an [`Error`] with a stable [`Code`], a byte
+//! [`Span`], a one-line message and often a help line. The library never
+//! prints and never panics on any input.
+//!
+//! ```
+//! use kql::{check, Lang, Options, Target};
+//!
+//! let q = check("SELECT Id, Name FROM Account WHERE Name LIKE 'Acme%'",
+//!               Lang::Kql, Some(Target::Salesforce), &Options::default()).unwrap();
+//! assert_eq!(q.object.name, "Account");
+//!
+//! let err = check("select Id FROM Account", Lang::Kql, None, &Options::default()).unwrap_err();
+//! assert_eq!(err.0[0].code.as_str(), "P004");
+//! ```
+#![forbid(unsafe_code)]
+#![cfg_attr(
+    not(test),
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable, clippy::todo)
+)]
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::Serialize;
+
+pub mod ast;
+pub mod error;
+pub mod ir;
+mod parser;
+pub mod span;
+mod validate;
+
+pub use error::{Code, Error, Errors, Severity};
+pub use parser::KEYWORDS;
+pub use span::Span;
+
+/// The query language of the input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// Kloudless Query Language: a SQL-92 subset for every CRM.
+    Kql,
+    /// Dynamics Query Language: the Dynamics-only dialect.
+    Dql,
+}
+
+impl Lang {
+    /// Both languages.
+    pub const ALL: [Lang; 2] = [Lang::Kql, Lang::Dql];
+
+    /// `"kql"` or `"dql"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::Kql => "kql",
+            Lang::Dql => "dql",
+        }
+    }
+
+    /// The targets this language compiles to.
+    pub fn targets(self) -> &'static [Target] {
+        match self {
+            Lang::Kql => &Target::ALL,
+            Lang::Dql => &[Target::Dynamics],
+        }
+    }
+}
+
+impl fmt::Display for Lang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Lang {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "kql" => Ok(Lang::Kql),
+            "dql" => Ok(Lang::Dql),
+            _ => Err(format!("unknown language `{s}` (expected kql or dql)")),
+        }
+    }
+}
+
+/// The CRM a query is compiled for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Target {
+    /// Salesforce: SOQL.
+    Salesforce,
+    /// Microsoft Dynamics 365 / Dataverse: OData 4.0 Web API.
+    Dynamics,
+    /// SugarCRM: REST filter API.
+    Sugarcrm,
+}
+
+impl Target {
+    /// Every target.
+    pub const ALL: [Target; 3] = [Target::Salesforce, Target::Dynamics, Target::Sugarcrm];
+
+    /// The service identifier: `"salesforce"`, `"dynamics"`, `"sugarcrm"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Target::Salesforce => "salesforce",
+            Target::Dynamics => "dynamics",
+            Target::Sugarcrm => "sugarcrm",
+        }
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Target {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "salesforce" => Ok(Target::Salesforce),
+            "dynamics" => Ok(Target::Dynamics),
+            "sugarcrm" => Ok(Target::Sugarcrm),
+            _ => Err(format!("unknown target `{s}` (expected salesforce, dynamics or sugarcrm)")),
+        }
+    }
+}
+
+/// Resource limits. Each violation is an `L…` error that names the limit.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Limits {
+    /// Longest query text, in bytes (default 100,000: SOQL's statement limit).
+    pub max_input_bytes: usize,
+    /// Deepest nesting of parentheses, `NOT`s, unary minus and operator
+    /// chains (default 64). Parsing stops with `L001` instead of recursing further.
+    pub max_depth: usize,
+    /// Most predicates (comparisons, `LIKE`, `IN`, `IS NULL`) in `WHERE` (default 1,000).
+    pub max_predicates: usize,
+    /// Most values in one `IN` list (default 10,000).
+    pub max_in_list: usize,
+    /// Longest string literal, in bytes (default 100,000).
+    pub max_string_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_input_bytes: 100_000,
+            max_depth: 64,
+            max_predicates: 1_000,
+            max_in_list: 10_000,
+            max_string_bytes: 100_000,
+        }
+    }
+}
+
+impl Limits {
+    /// No practical limit (for trusted input and benchmarks). The depth limit
+    /// stays finite so the parser still cannot overflow the stack.
+    pub fn unlimited() -> Self {
+        Limits {
+            max_input_bytes: usize::MAX,
+            max_depth: 64,
+            max_predicates: usize::MAX,
+            max_in_list: usize::MAX,
+            max_string_bytes: usize::MAX,
+        }
+    }
+}
+
+/// Options of a compilation. The query text is untrusted; options are trusted.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Options {
+    /// Accept more than the documented subset, where the meaning is
+    /// unambiguous and the target can express it exactly (see `grammar/subset.md`).
+    pub extended: bool,
+    /// Resource limits.
+    pub limits: Limits,
+}
+
+impl Options {
+    /// Documented-subset mode with default limits.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets extended mode.
+    pub fn extended(mut self, on: bool) -> Self {
+        self.extended = on;
+        self
+    }
+}
+
+/// Parses query text into a syntax tree. The grammar is shared by KQL and
+/// DQL; the languages differ in what [`validate`] accepts, so `lang` only
+/// selects the limits' interpretation today and is kept for symmetry.
+///
+/// Fails with the first syntax error (`P…`) or limit (`L001`, `L002`).
+pub fn parse<'a>(src: &'a str, lang: Lang, options: &Options) -> Result<ast::Query<'a>, Errors> {
+    let _ = lang;
+    parser::parse_query(src, &options.limits).map_err(Errors::from)
+}
+
+/// Checks a syntax tree against the documented subset of `lang` (and of
+/// `target`, when given) and lowers it to the typed [`ir::Query`].
+///
+/// Reports every problem, not just the first. Warnings of an accepted query
+/// are in [`ir::Query::warnings`].
+pub fn validate<'a>(
+    ast: &ast::Query<'a>,
+    lang: Lang,
+    target: Option<Target>,
+    options: &Options,
+) -> Result<ir::Query<'a>, Errors> {
+    validate::validate(ast, lang, target, options)
+}
+
+/// [`parse`] then [`validate`].
+pub fn check<'a>(
+    src: &'a str,
+    lang: Lang,
+    target: Option<Target>,
+    options: &Options,
+) -> Result<ir::Query<'a>, Errors> {
+    let ast = parse(src, lang, options)?;
+    validate(&ast, lang, target, options)
+}
+
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
