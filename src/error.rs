@@ -136,6 +136,12 @@ codes! {
     /// a literal in the SELECT list is treated as a property name
     LiteralAsProperty = "S105", Warning;
 
+    // ---- salesforce backend: B001–B019 (src/backend/soql.rs) ----
+
+    // ---- dynamics backend: B020–B039 (src/backend/odata.rs) ----
+
+    // ---- sugarcrm backend: B040–B059 (src/backend/sugar.rs) ----
+
     /// the nesting depth limit was reached
     TooDeep = "L001", Error;
     /// the query text is longer than the input-size limit

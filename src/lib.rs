@@ -38,12 +38,14 @@ use std::str::FromStr;
 use serde::Serialize;
 
 pub mod ast;
+pub mod backend;
 pub mod error;
 pub mod ir;
 mod parser;
 pub mod span;
 mod validate;
 
+pub use backend::{Request, Translation};
 pub use error::{Code, Error, Errors, Severity};
 pub use parser::KEYWORDS;
 pub use span::Span;
@@ -190,6 +192,12 @@ pub struct Options {
     pub extended: bool,
     /// Resource limits.
     pub limits: Limits,
+    /// Dynamics: the entity set to query, overriding the built-in map from
+    /// the `FROM` name (e.g. `Some("usersettingscollection")`).
+    pub entity_set: Option<String>,
+    /// Dynamics: the primary key appended to `$orderby` for stable paging,
+    /// overriding the built-in map (e.g. `Some("systemuserid")`).
+    pub primary_key: Option<String>,
 }
 
 impl Options {
@@ -238,6 +246,31 @@ pub fn check<'a>(
 ) -> Result<ir::Query<'a>, Errors> {
     let ast = parse(src, lang, options)?;
     validate(&ast, lang, target, options)
+}
+
+/// Lowers a validated query to `target`'s native request (see [`backend`]).
+pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Translation, Errors> {
+    let (request, mut warnings) = backend::lower(q, target, options)?;
+    let mut all = q.warnings.clone();
+    all.append(&mut warnings);
+    Ok(Translation { target, request, warnings: all })
+}
+
+/// The whole pipeline: [`parse`] → [`validate`] (for `target`) → [`lower`].
+///
+/// ```
+/// use kql::{translate, Lang, Options, Target};
+/// let t = translate("SELECT Id FROM Account WHERE Name = 'O''Brien'",
+///                   Lang::Kql, Target::Salesforce, &Options::default()).unwrap();
+/// assert_eq!(t.request.to_string(), "SELECT Id FROM Account WHERE Name = 'O\\'Brien'");
+/// ```
+pub fn translate(src: &str, lang: Lang, target: Target, options: &Options) -> Result<Translation, Errors> {
+    let ast = parse(src, lang, options)?;
+    let ir = validate(&ast, lang, Some(target), options)?;
+    lower(&ir, target, options).map_err(|mut e| {
+        e.0.extend(ir.warnings.iter().cloned());
+        e
+    })
 }
 
 #[doc = include_str!("../README.md")]

@@ -1,1 +1,214 @@
-fn main(){}
+//! The `kql` command-line tool: a thin shell over the library.
+//!
+//! Results go to stdout, diagnostics to stderr. Exit codes: 0 accepted,
+//! 1 rejected (the query has errors), 2 usage or I/O error.
+
+use std::io::{IsTerminal, Read, Write};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use kql::{Errors, Lang, Options, Target};
+
+#[derive(Parser)]
+#[command(name = "kql", version, about = "Compile KQL and DQL queries into SOQL, Dynamics OData and SugarCRM filter requests")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Parse a query and print its syntax tree as JSON.
+    Parse {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Check a query against the documented subset of its language (and target).
+    Check {
+        #[command(flatten)]
+        common: Common,
+        /// Check for this target too.
+        #[arg(long, value_enum)]
+        target: Option<TargetArg>,
+        /// Accept the extensions listed in grammar/subset.md.
+        #[arg(long)]
+        extended: bool,
+        /// `text` prints a one-line verdict, `json` the validated query.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+}
+
+#[derive(clap::Args)]
+struct Common {
+    /// The query language.
+    #[arg(long, value_enum, default_value_t = LangArg::Kql)]
+    lang: LangArg,
+    /// How diagnostics are written to stderr.
+    #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+    error_format: ErrorFormat,
+    /// The query; read from stdin when absent or `-`.
+    query: Option<String>,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum LangArg {
+    Kql,
+    Dql,
+}
+
+impl From<LangArg> for Lang {
+    fn from(l: LangArg) -> Lang {
+        match l {
+            LangArg::Kql => Lang::Kql,
+            LangArg::Dql => Lang::Dql,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TargetArg {
+    Salesforce,
+    Dynamics,
+    Sugarcrm,
+}
+
+impl From<TargetArg> for Target {
+    fn from(t: TargetArg) -> Target {
+        match t {
+            TargetArg::Salesforce => Target::Salesforce,
+            TargetArg::Dynamics => Target::Dynamics,
+            TargetArg::Sugarcrm => Target::Sugarcrm,
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ErrorFormat {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Text,
+    Json,
+}
+
+/// A usage or I/O failure (exit 2).
+struct Fatal(String);
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(Fatal(msg)) => {
+            let _ = writeln!(std::io::stderr(), "kql: error: {msg}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn read_query(q: Option<String>) -> Result<String, Fatal> {
+    match q.as_deref() {
+        Some(q) if q != "-" => Ok(q.to_string()),
+        _ => {
+            let mut buf = Vec::new();
+            std::io::stdin().read_to_end(&mut buf).map_err(|e| Fatal(format!("cannot read stdin: {e}")))?;
+            String::from_utf8(buf).map_err(|e| {
+                Fatal(format!("the query is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+            })
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode, Fatal> {
+    match cli.command {
+        Command::Parse { common } => {
+            let src = read_query(common.query)?;
+            let lang = common.lang.into();
+            match kql::parse(&src, lang, &Options::default()) {
+                Ok(ast) => {
+                    let json = serde_json::to_string_pretty(&ast).map_err(|e| Fatal(e.to_string()))?;
+                    print_out(&json)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errs) => {
+                    report(&errs, &src, common.error_format)?;
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Check { common, target, extended, format } => {
+            let src = read_query(common.query)?;
+            let lang: Lang = common.lang.into();
+            let options = Options::default().extended(extended);
+            match kql::check(&src, lang, target.map(Target::from), &options) {
+                Ok(ir) => {
+                    if !ir.warnings.is_empty() {
+                        report(&Errors(ir.warnings.clone()), &src, common.error_format)?;
+                    }
+                    match format {
+                        Format::Json => {
+                            let json = serde_json::to_string_pretty(&ir).map_err(|e| Fatal(e.to_string()))?;
+                            print_out(&json)?;
+                        }
+                        Format::Text => {
+                            let on = target.map(|t| format!(" for {}", Target::from(t))).unwrap_or_default();
+                            let mode = if extended { "extended" } else { "documented" };
+                            print_out(&format!("ok: {lang} query on `{}` accepted{on} ({mode} subset)", ir.object.name))?;
+                        }
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errs) => {
+                    report(&errs, &src, common.error_format)?;
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+    }
+}
+
+fn print_out(s: &str) -> Result<(), Fatal> {
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{s}").map_err(|e| Fatal(format!("cannot write stdout: {e}")))
+}
+
+/// Writes diagnostics to stderr: rendered text (coloured on a terminal unless
+/// `NO_COLOR` is set) or the JSON form.
+fn report(errs: &Errors, src: &str, format: ErrorFormat) -> Result<(), Fatal> {
+    let mut err = std::io::stderr().lock();
+    let text = match format {
+        ErrorFormat::Json => errs.to_json().to_string(),
+        ErrorFormat::Human => {
+            let plain = errs.render(src);
+            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal();
+            if color {
+                colorize(&plain)
+            } else {
+                plain
+            }
+        }
+    };
+    let text = text.trim_end();
+    writeln!(err, "{text}").map_err(|e| Fatal(format!("cannot write stderr: {e}")))
+}
+
+/// Bold red `error[…]`, bold yellow `warning[…]`, blue gutters.
+fn colorize(plain: &str) -> String {
+    let mut out = String::with_capacity(plain.len() + 64);
+    for line in plain.lines() {
+        if let Some(rest) = line.strip_prefix("error") {
+            out.push_str(&format!("\x1b[1;31merror\x1b[0m{rest}"));
+        } else if let Some(rest) = line.strip_prefix("warning") {
+            out.push_str(&format!("\x1b[1;33mwarning\x1b[0m{rest}"));
+        } else if line.trim_start().starts_with(['|', '=', '-']) || line.contains(" | ") {
+            out.push_str(&format!("\x1b[34m{line}\x1b[0m"));
+        } else {
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    out
+}
