@@ -37,6 +37,35 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Translate a query into the native request of one target, or of all.
+    Translate {
+        #[command(flatten)]
+        common: Common,
+        /// The target CRM, or `all` for every target of the language.
+        #[arg(long, value_enum)]
+        target: TranslateTarget,
+        /// Accept the extensions listed in grammar/subset.md.
+        #[arg(long)]
+        extended: bool,
+        /// `text`: the SOQL statement, the decoded OData `entity_set?query`, or the
+        /// SugarCRM body JSON. `json`: the full request object (see README).
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+        /// Dynamics: the entity set to query (overrides the built-in map).
+        #[arg(long)]
+        entity_set: Option<String>,
+        /// Dynamics: the primary key used for stable paging (overrides the built-in map).
+        #[arg(long)]
+        primary_key: Option<String>,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum TranslateTarget {
+    Salesforce,
+    Dynamics,
+    Sugarcrm,
+    All,
 }
 
 #[derive(clap::Args)]
@@ -167,7 +196,92 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 }
             }
         }
+        Command::Translate { common, target, extended, format, entity_set, primary_key } => {
+            translate(common, target, extended, format, entity_set, primary_key)
+        }
     }
+}
+
+fn translate(
+    common: Common,
+    target: TranslateTarget,
+    extended: bool,
+    format: Format,
+    entity_set: Option<String>,
+    primary_key: Option<String>,
+) -> Result<ExitCode, Fatal> {
+    let src = read_query(common.query)?;
+    let lang: Lang = common.lang.into();
+    let mut options = Options::default().extended(extended);
+    options.entity_set = entity_set;
+    options.primary_key = primary_key;
+    let single = match target {
+        TranslateTarget::Salesforce => Some(Target::Salesforce),
+        TranslateTarget::Dynamics => Some(Target::Dynamics),
+        TranslateTarget::Sugarcrm => Some(Target::Sugarcrm),
+        TranslateTarget::All => None,
+    };
+    if let Some(t) = single {
+        return match kql::translate(&src, lang, t, &options) {
+            Ok(tr) => {
+                if !tr.warnings.is_empty() {
+                    report(&Errors(tr.warnings.clone()), &src, common.error_format)?;
+                }
+                match format {
+                    Format::Text => print_out(&tr.request.to_string())?,
+                    Format::Json => print_out(&to_json(&tr)?)?,
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(errs) => {
+                report(&errs, &src, common.error_format)?;
+                Ok(ExitCode::from(1))
+            }
+        };
+    }
+    // Every target of the language: one JSON object keyed by target, or one
+    // `target: text` line per target.
+    let mut all_ok = true;
+    let mut json = serde_json::Map::new();
+    for &t in lang.targets() {
+        let result = kql::translate(&src, lang, t, &options);
+        all_ok &= result.is_ok();
+        match format {
+            Format::Json => {
+                let v = match &result {
+                    Ok(tr) => serde_json::to_value(tr).map_err(|e| Fatal(e.to_string()))?,
+                    Err(errs) => errs.to_json(),
+                };
+                json.insert(t.name().to_string(), v);
+            }
+            Format::Text => match result {
+                Ok(tr) => {
+                    if !tr.warnings.is_empty() {
+                        eprint_heading(t)?;
+                        report(&Errors(tr.warnings.clone()), &src, common.error_format)?;
+                    }
+                    print_out(&format!("{t}: {}", tr.request))?;
+                }
+                Err(errs) => {
+                    eprint_heading(t)?;
+                    report(&errs, &src, common.error_format)?;
+                    print_out(&format!("{t}: rejected"))?;
+                }
+            },
+        }
+    }
+    if format == Format::Json {
+        print_out(&to_json(&serde_json::Value::Object(json))?)?;
+    }
+    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Fatal> {
+    serde_json::to_string_pretty(v).map_err(|e| Fatal(e.to_string()))
+}
+
+fn eprint_heading(t: Target) -> Result<(), Fatal> {
+    writeln!(std::io::stderr(), "{t}:").map_err(|e| Fatal(format!("cannot write stderr: {e}")))
 }
 
 fn print_out(s: &str) -> Result<(), Fatal> {
