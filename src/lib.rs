@@ -41,6 +41,8 @@ pub mod ast;
 pub mod backend;
 pub mod error;
 pub mod ir;
+#[doc(hidden)]
+pub mod oracle;
 mod parser;
 pub mod span;
 mod validate;
