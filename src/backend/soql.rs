@@ -795,3 +795,1200 @@ fn escape_into(out: &mut String, s: &str, like: bool) -> Result<(), char> {
     out.push_str(s.get(run..).unwrap_or(""));
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::borrow::Cow;
+
+    use super::*;
+    use crate::{check, translate, Limits, Target};
+
+    const NO_SPAN: Span = Span { start: 0, end: 0 };
+
+    /// The SOQL for KQL `src` (documented subset), or a panic naming the errors.
+    fn sf(src: &str) -> String {
+        sf_with(src, &Options::default())
+    }
+
+    fn sf_ext(src: &str) -> String {
+        sf_with(src, &Options::default().extended(true))
+    }
+
+    fn sf_with(src: &str, o: &Options) -> String {
+        match translate(src, Lang::Kql, Target::Salesforce, o) {
+            Ok(t) => t.request.to_string(),
+            Err(e) => panic!("{src}: {e}"),
+        }
+    }
+
+    /// The error codes (errors only, in order) of translating `src`.
+    fn codes(src: &str) -> Vec<&'static str> {
+        codes_with(src, &Options::default())
+    }
+
+    fn codes_with(src: &str, o: &Options) -> Vec<&'static str> {
+        match translate(src, Lang::Kql, Target::Salesforce, o) {
+            Ok(t) => panic!("{src}: accepted as {}", t.request),
+            Err(e) => e
+                .iter()
+                .filter(|e| e.is_error())
+                .map(|e| e.code.as_str())
+                .collect(),
+        }
+    }
+
+    /// The errors of translating `src`.
+    fn errors(src: &str) -> Vec<Error> {
+        match translate(src, Lang::Kql, Target::Salesforce, &Options::default()) {
+            Ok(t) => panic!("{src}: accepted as {}", t.request),
+            Err(e) => e.0.into_iter().filter(Error::is_error).collect(),
+        }
+    }
+
+    fn warning_codes(src: &str) -> Vec<&'static str> {
+        match translate(src, Lang::Kql, Target::Salesforce, &Options::default()) {
+            Ok(t) => t.warnings.iter().map(|w| w.code.as_str()).collect(),
+            Err(e) => panic!("{src}: {e}"),
+        }
+    }
+
+    // ---- hand-built IR, for what the validator never lets through ----
+
+    fn base() -> ir::Query<'static> {
+        match check(
+            "SELECT Id FROM Account",
+            Lang::Kql,
+            Some(Target::Salesforce),
+            &Options::default(),
+        ) {
+            Ok(q) => q,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn fld(p: &str) -> Field<'static> {
+        Field {
+            path: Cow::Owned(p.to_owned()),
+            span: NO_SPAN,
+            from_literal: false,
+            ty: None,
+        }
+    }
+
+    fn val(l: Literal<'static>) -> Value<'static> {
+        Value {
+            literal: l,
+            span: NO_SPAN,
+        }
+    }
+
+    fn s(x: &str) -> Literal<'static> {
+        Literal::String(Cow::Owned(x.to_owned()))
+    }
+
+    fn cmp(p: &str, op: CmpOp, l: Literal<'static>) -> Cond<'static> {
+        Cond::Compare {
+            field: fld(p),
+            op,
+            value: val(l),
+            span: NO_SPAN,
+        }
+    }
+
+    fn eq(p: &str, l: Literal<'static>) -> Cond<'static> {
+        cmp(p, CmpOp::Eq, l)
+    }
+
+    fn like(p: &str, pattern: LikePattern<'static>) -> Cond<'static> {
+        Cond::Like {
+            field: fld(p),
+            pattern,
+            negated: false,
+            span: NO_SPAN,
+        }
+    }
+
+    fn lower_q(q: &ir::Query<'_>) -> Result<String, Vec<&'static str>> {
+        lower(q, &Options::default())
+            .map(|(r, _)| r.soql)
+            .map_err(|e| {
+                e.iter()
+                    .filter(|e| e.is_error())
+                    .map(|e| e.code.as_str())
+                    .collect()
+            })
+    }
+
+    /// `SELECT Id FROM Account WHERE <c>`.
+    fn with_filter(c: Cond<'static>) -> Result<String, Vec<&'static str>> {
+        let mut q = base();
+        q.filter = Some(c);
+        lower_q(&q)
+    }
+
+    /// The text after `WHERE ` for a hand-built condition.
+    fn where_of(c: Cond<'static>) -> Result<String, Vec<&'static str>> {
+        with_filter(c).map(|s| {
+            s.trim_start_matches("SELECT Id FROM Account WHERE ")
+                .to_owned()
+        })
+    }
+
+    // ---- the spec's KQL examples (crm-search.md, "Kloudless Query Language (lang=KQL)") ----
+
+    #[test]
+    fn spec_kql_examples() {
+        // The issue: example 1 is emitted unchanged.
+        assert_eq!(
+            sf("SELECT id, name, website FROM Accounts WHERE name LIKE 'Jim%' ORDER BY name DESC LIMIT 100 OFFSET 200"),
+            "SELECT id, name, website FROM Accounts WHERE name LIKE 'Jim%' ORDER BY name DESC LIMIT 100 OFFSET 200"
+        );
+        assert_eq!(
+            sf("SELECT id, name, email, status FROM Leads WHERE name LIKE '%kloudless%' AND email != '' ORDER BY name ASC"),
+            "SELECT id, name, email, status FROM Leads WHERE name LIKE '%kloudless%' AND email != '' ORDER BY name ASC"
+        );
+        // The keyword list's examples.
+        let w = |c: &str| sf(&format!("SELECT Id FROM Account WHERE {c}"));
+        assert_eq!(
+            w("name LIKE '%kloud%'"),
+            "SELECT Id FROM Account WHERE name LIKE '%kloud%'"
+        );
+        assert_eq!(
+            w("name LIKE 'kloud%'"),
+            "SELECT Id FROM Account WHERE name LIKE 'kloud%'"
+        );
+        assert_eq!(
+            w("name LIKE '%kloudless'"),
+            "SELECT Id FROM Account WHERE name LIKE '%kloudless'"
+        );
+        assert_eq!(
+            w("name = 'kloudless'"),
+            "SELECT Id FROM Account WHERE name = 'kloudless'"
+        );
+        assert_eq!(
+            w("name = 'kloudless' AND email LIKE '%kloudless.com'"),
+            "SELECT Id FROM Account WHERE name = 'kloudless' AND email LIKE '%kloudless.com'"
+        );
+        assert_eq!(
+            w("name IN ('kloudless', 'cloudless', 'chloudless')"),
+            "SELECT Id FROM Account WHERE name IN ('kloudless', 'cloudless', 'chloudless')"
+        );
+        assert_eq!(
+            w("website IS NOT NULL"),
+            "SELECT Id FROM Account WHERE website != null"
+        );
+        assert_eq!(
+            w("created_at >= '2018-02-23T03:05:45+00:00'"),
+            "SELECT Id FROM Account WHERE created_at >= 2018-02-23T03:05:45+00:00"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account ORDER BY name ASC, amount DESC"),
+            "SELECT Id FROM Account ORDER BY name ASC, amount DESC"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account LIMIT 100"),
+            "SELECT Id FROM Account LIMIT 100"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account LIMIT 100 OFFSET 200"),
+            "SELECT Id FROM Account LIMIT 100 OFFSET 200"
+        );
+        // `SELECT COUNT(*) FROM Leads` is rejected by the validator.
+        assert_eq!(codes("SELECT COUNT(*) FROM Leads"), ["S001"]);
+    }
+
+    #[test]
+    fn spec_dql_examples_do_not_reach_salesforce() {
+        // crm-search.md, "Dynamics Query Language (lang=DQL)": DQL is dynamics-only.
+        for q in [
+            "SELECT accountid, name, numberofemployees FROM account WHERE name LIKE '%kloud%' ORDER BY name ASC",
+            "SELECT leadid, fullname, emailaddress1, statuscode FROM lead WHERE fullname LIKE '%kloud%' AND emailaddress1 != '' ORDER BY fullname ASC",
+            "SELECT opportunityid, name, stepname, parentaccountid.accountid FROM opportunity WHERE name LIKE '%kloud%' ORDER BY name ASC",
+        ] {
+            let e = translate(q, Lang::Dql, Target::Salesforce, &Options::default()).unwrap_err();
+            assert_eq!(e.0[0].code, Code::LangTarget, "{q}");
+            // Validated without a target, the backend refuses it itself.
+            let ir = check(q, Lang::Dql, None, &Options::default()).unwrap();
+            let e = lower(&ir, &Options::default()).unwrap_err();
+            assert_eq!(e.0[0].code, Code::LangTarget);
+            assert_eq!(e.0[0].message, "dql is not supported by salesforce");
+        }
+    }
+
+    // ---- research/soql.md A.3, "KQL → SOQL, one example per construct" ----
+
+    #[test]
+    fn research_a3_examples() {
+        let w = |c: &str| sf(&format!("SELECT Id FROM Account WHERE {c}"));
+        let soql = |c: &str| format!("SELECT Id FROM Account WHERE {c}");
+        assert_eq!(
+            sf("SELECT Id, Name FROM Account"),
+            "SELECT Id, Name FROM Account"
+        );
+        assert_eq!(
+            w(r#"Name = 'O''Brien \ "Co"'"#),
+            soql(r#"Name = 'O\'Brien \\ "Co"'"#)
+        );
+        assert_eq!(
+            w("Name = 'line1\nline2\ttab'"),
+            soql(r"Name = 'line1\nline2\ttab'")
+        );
+        assert_eq!(
+            w("NumberOfEmployees >= 10"),
+            soql("NumberOfEmployees >= 10")
+        );
+        assert_eq!(
+            w("AnnualRevenue < -1000.5"),
+            soql("AnnualRevenue < -1000.5")
+        );
+        assert_eq!(w("AnnualRevenue < 1.5e3"), soql("AnnualRevenue < 1500"));
+        assert_eq!(w("Industry != 'Media'"), soql("Industry != 'Media'"));
+        assert_eq!(w("Industry <> 'Media'"), soql("Industry != 'Media'"));
+        assert_eq!(w("Name LIKE 'Acme%'"), soql("Name LIKE 'Acme%'"));
+        assert_eq!(w("Name LIKE '%Corp'"), soql("Name LIKE '%Corp'"));
+        // `LIKE '%100%_off%'` is not KQL (`_` and an inner `%` are outside the
+        // documented patterns: S011), so the A.3 row is reproduced from the IR.
+        assert_eq!(
+            codes("SELECT Id FROM Account WHERE Name LIKE '%100%_off%'"),
+            ["S011"]
+        );
+        assert_eq!(
+            where_of(like("Name", LikePattern::Contains("100%_off".into()))).unwrap(),
+            r"Name LIKE '%100\%\_off%'"
+        );
+        assert_eq!(w("Name NOT LIKE 'Test%'"), soql("(NOT Name LIKE 'Test%')"));
+        assert_eq!(
+            w("Industry IN ('Media', 'Tech')"),
+            soql("Industry IN ('Media', 'Tech')")
+        );
+        assert_eq!(
+            w("Industry NOT IN ('Media', 'Tech')"),
+            soql("Industry NOT IN ('Media', 'Tech')")
+        );
+        assert_eq!(
+            codes("SELECT Id FROM Account WHERE Industry IN ()"),
+            ["S013"]
+        );
+        assert_eq!(w("Industry IS NULL"), soql("Industry = null"));
+        assert_eq!(w("Industry IS NOT NULL"), soql("Industry != null"));
+        assert_eq!(
+            w("NOT (Industry = 'Media' OR Industry = 'Tech')"),
+            soql("(NOT (Industry = 'Media' OR Industry = 'Tech'))")
+        );
+        assert_eq!(
+            w("Name = 'a' AND Industry = 'b' OR NumberOfEmployees > 5"),
+            soql("(Name = 'a' AND Industry = 'b') OR NumberOfEmployees > 5")
+        );
+        assert_eq!(
+            w("Name = 'a' AND (Industry = 'b' OR NumberOfEmployees > 5)"),
+            soql("Name = 'a' AND (Industry = 'b' OR NumberOfEmployees > 5)")
+        );
+        assert_eq!(
+            w("Name = 'a' AND NOT Industry = 'b'"),
+            soql("Name = 'a' AND (NOT Industry = 'b')")
+        );
+        assert_eq!(
+            w("CreatedDate > '2024-01-15T10:30:00Z'"),
+            soql("CreatedDate > 2024-01-15T10:30:00Z")
+        );
+        assert_eq!(
+            w("CreatedDate >= '2024-01-15T10:30:00+05:30'"),
+            soql("CreatedDate >= 2024-01-15T10:30:00+05:30")
+        );
+        // Fractions are kept as written (the research's "only when non-zero" is an open-soql workaround).
+        assert_eq!(
+            w("CreatedDate > '2024-01-15T10:30:00.250Z'"),
+            soql("CreatedDate > 2024-01-15T10:30:00.250Z")
+        );
+        // No zone: the validator's ruling (S103) compares it as a string; SOQL rejects a quoted
+        // value on a datetime field, so nothing is silently wrong.
+        assert_eq!(
+            w("CreatedDate > '2024-01-15T10:30:00'"),
+            soql("CreatedDate > '2024-01-15T10:30:00'")
+        );
+        assert_eq!(
+            warning_codes("SELECT Id FROM Account WHERE CreatedDate > '2024-01-15T10:30:00'"),
+            ["S103"]
+        );
+        assert_eq!(
+            w("CloseDate = '2024-01-15'"),
+            soql("CloseDate = 2024-01-15")
+        );
+        assert_eq!(w("IsDeleted = FALSE"), soql("IsDeleted = false"));
+        assert_eq!(
+            sf("SELECT Id, Owner.Name FROM Account WHERE Owner.Name = 'x' ORDER BY Owner.Name"),
+            "SELECT Id, Owner.Name FROM Account WHERE Owner.Name = 'x' ORDER BY Owner.Name"
+        );
+        // A.3 shows `NULLS LAST` as optional: KQL defines no null placement, so none is emitted.
+        assert_eq!(
+            sf("SELECT Id FROM Account ORDER BY Name ASC, CreatedDate DESC LIMIT 50 OFFSET 100"),
+            "SELECT Id FROM Account ORDER BY Name ASC, CreatedDate DESC LIMIT 50 OFFSET 100"
+        );
+        assert_eq!(codes("SELECT Id FROM Account OFFSET 2500"), ["B003"]);
+        assert_eq!(codes("SELECT * FROM Account"), ["S015"]);
+    }
+
+    // ---- every IR construct ----
+
+    #[test]
+    fn every_comparison_operator_and_literal_type() {
+        let w = |c: &str| sf(&format!("SELECT Id FROM Account WHERE {c}"));
+        for (kql, soql) in [
+            ("a = 1", "a = 1"),
+            ("a != 1", "a != 1"),
+            ("a <> 1", "a != 1"),
+            ("a < 1", "a < 1"),
+            ("a <= 1", "a <= 1"),
+            ("a > 1", "a > 1"),
+            ("a >= 1", "a >= 1"),
+            ("a = -0", "a = 0"),
+            ("a = 007", "a = 7"),
+            ("a = .5", "a = 0.5"),
+            ("a = 12.50", "a = 12.50"),
+            ("a = 1E-3", "a = 0.001"),
+            ("a = -2.5e1", "a = -25"),
+            ("a = 'x'", "a = 'x'"),
+            ("a = ''", "a = ''"),
+            ("a = TRUE", "a = true"),
+            ("a != FALSE", "a != false"),
+            ("a = '2024-02-29'", "a = 2024-02-29"),
+            ("a < '2018-02-23T03:05:45Z'", "a < 2018-02-23T03:05:45Z"),
+            (
+                "a < '2018-02-23T03:05:45.1-0530'",
+                "a < 2018-02-23T03:05:45.1-05:30",
+            ),
+            (
+                "a < '2018-02-23T03:05:45.123456789+14:00'",
+                "a < 2018-02-23T03:05:45.123456789+14:00",
+            ),
+            ("a = '2024-1-5'", "a = '2024-1-5'"),
+        ] {
+            assert_eq!(
+                w(kql),
+                format!("SELECT Id FROM Account WHERE {soql}"),
+                "{kql}"
+            );
+        }
+    }
+
+    #[test]
+    fn like_in_and_null_predicates() {
+        let w = |c: &str| sf(&format!("SELECT Id FROM Account WHERE {c}"));
+        let soql = |c: &str| format!("SELECT Id FROM Account WHERE {c}");
+        assert_eq!(w("a LIKE 'x%'"), soql("a LIKE 'x%'"));
+        assert_eq!(w("a LIKE '%x'"), soql("a LIKE '%x'"));
+        assert_eq!(w("a LIKE '%x%'"), soql("a LIKE '%x%'"));
+        assert_eq!(w("a NOT LIKE 'x%'"), soql("(NOT a LIKE 'x%')"));
+        assert_eq!(w("a NOT LIKE '%x'"), soql("(NOT a LIKE '%x')"));
+        assert_eq!(w("a NOT LIKE '%x%'"), soql("(NOT a LIKE '%x%')"));
+        assert_eq!(w("a IN ('x')"), soql("a IN ('x')"));
+        assert_eq!(
+            w("a IN (1, -2.5, TRUE, 'b''c', '2020-01-01', '2020-01-01T10:00:00Z')"),
+            soql(r"a IN (1, -2.5, true, 'b\'c', 2020-01-01, 2020-01-01T10:00:00Z)")
+        );
+        assert_eq!(w("a NOT IN (1, 2)"), soql("a NOT IN (1, 2)"));
+        assert_eq!(w("a IS NULL"), soql("a = null"));
+        assert_eq!(w("a IS NOT NULL"), soql("a != null"));
+        assert_eq!(w("Owner.Name IS NULL"), soql("Owner.Name = null"));
+    }
+
+    #[test]
+    fn boolean_structure_is_parenthesised_for_soql() {
+        let w = |c: &str| sf(&format!("SELECT Id FROM Account WHERE {c}"));
+        let soql = |c: &str| format!("SELECT Id FROM Account WHERE {c}");
+        assert_eq!(
+            w("a = 1 AND b = 2 AND c = 3"),
+            soql("a = 1 AND b = 2 AND c = 3")
+        );
+        assert_eq!(
+            w("a = 1 OR b = 2 OR c = 3"),
+            soql("a = 1 OR b = 2 OR c = 3")
+        );
+        assert_eq!(
+            w("(a = 1 AND b = 2) AND c = 3"),
+            soql("a = 1 AND b = 2 AND c = 3")
+        );
+        assert_eq!(
+            w("a = 1 OR b = 2 AND c = 3"),
+            soql("a = 1 OR (b = 2 AND c = 3)")
+        );
+        assert_eq!(
+            w("(a = 1 OR b = 2) AND (c = 3 OR d = 4)"),
+            soql("(a = 1 OR b = 2) AND (c = 3 OR d = 4)")
+        );
+        assert_eq!(
+            w("a = 1 AND (b = 2 OR (c = 3 AND (d = 4 OR e = 5)))"),
+            soql("a = 1 AND (b = 2 OR (c = 3 AND (d = 4 OR e = 5)))")
+        );
+        assert_eq!(w("NOT a = 1"), soql("(NOT a = 1)"));
+        assert_eq!(w("NOT NOT a = 1"), soql("(NOT (NOT a = 1))"));
+        assert_eq!(w("NOT (a = 1 AND b = 2)"), soql("(NOT (a = 1 AND b = 2))"));
+        assert_eq!(w("NOT a NOT LIKE 'x%'"), soql("(NOT (NOT a LIKE 'x%'))"));
+        assert_eq!(w("NOT a IS NULL"), soql("(NOT a = null)"));
+        assert_eq!(w("NOT a IN (1, 2)"), soql("(NOT a IN (1, 2))"));
+        assert_eq!(
+            w("NOT a = 1 OR NOT b = 2"),
+            soql("(NOT a = 1) OR (NOT b = 2)")
+        );
+        assert_eq!(
+            w("a NOT LIKE 'x%' AND b NOT LIKE 'y%'"),
+            soql("(NOT a LIKE 'x%') AND (NOT b LIKE 'y%')")
+        );
+        assert_eq!(
+            w("NOT (NOT (a = 1 OR b = 2))"),
+            soql("(NOT (NOT (a = 1 OR b = 2)))")
+        );
+        // Hand-built: a one-operand group and same-operator nesting.
+        let one = Cond::Or {
+            operands: vec![eq("a", s("x"))],
+            span: NO_SPAN,
+        };
+        assert_eq!(
+            where_of(Cond::And {
+                operands: vec![one, eq("b", s("y"))],
+                span: NO_SPAN
+            })
+            .unwrap(),
+            "(a = 'x') AND b = 'y'"
+        );
+        let inner = Cond::And {
+            operands: vec![eq("a", s("x")), eq("b", s("y"))],
+            span: NO_SPAN,
+        };
+        assert_eq!(
+            where_of(Cond::And {
+                operands: vec![inner, eq("c", s("z"))],
+                span: NO_SPAN
+            })
+            .unwrap(),
+            "a = 'x' AND b = 'y' AND c = 'z'"
+        );
+    }
+
+    #[test]
+    fn order_by_limit_offset() {
+        assert_eq!(
+            sf("SELECT Id FROM Account ORDER BY Name"),
+            "SELECT Id FROM Account ORDER BY Name"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account ORDER BY Name ASC"),
+            "SELECT Id FROM Account ORDER BY Name ASC"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account ORDER BY Name DESC"),
+            "SELECT Id FROM Account ORDER BY Name DESC"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account ORDER BY Name, Owner.Name DESC, Id ASC"),
+            "SELECT Id FROM Account ORDER BY Name, Owner.Name DESC, Id ASC"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account LIMIT 0"),
+            "SELECT Id FROM Account LIMIT 0"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account OFFSET 5"),
+            "SELECT Id FROM Account OFFSET 5"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account LIMIT 10 OFFSET 2000"),
+            "SELECT Id FROM Account LIMIT 10 OFFSET 2000"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account LIMIT 18446744073709551615"),
+            "SELECT Id FROM Account LIMIT 18446744073709551615"
+        );
+        assert_eq!(
+            sf("SELECT Id FROM Account WHERE a = 1 ORDER BY a DESC LIMIT 1 OFFSET 1"),
+            "SELECT Id FROM Account WHERE a = 1 ORDER BY a DESC LIMIT 1 OFFSET 1"
+        );
+        // Hand-built: DESC is always written, even when "not explicit".
+        let mut q = base();
+        q.order_by.push(ir::OrderKey {
+            field: fld("Name"),
+            direction: Direction::Desc,
+            explicit: false,
+        });
+        assert_eq!(
+            lower_q(&q).unwrap(),
+            "SELECT Id FROM Account ORDER BY Name DESC"
+        );
+    }
+
+    #[test]
+    fn offset_above_2000_is_b003() {
+        let e = errors("SELECT Id FROM Account LIMIT 10 OFFSET 2001");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].code, Code::SoqlOffsetRange);
+        assert_eq!(e[0].code.as_str(), "B003");
+        assert_eq!(
+            e[0].message,
+            "salesforce `OFFSET` is at most 2000, found 2001"
+        );
+        assert_eq!((e[0].span.start, e[0].span.end), (39, 43));
+        assert!(e[0].help.is_some());
+        assert_eq!(
+            codes("SELECT Id FROM Account OFFSET 18446744073709551615"),
+            ["B003"]
+        );
+    }
+
+    #[test]
+    fn extended_mode_rewrites() {
+        let w = |c: &str| sf_ext(&format!("SELECT Id FROM Account WHERE {c}"));
+        let soql = |c: &str| format!("SELECT Id FROM Account WHERE {c}");
+        assert_eq!(w("a LIKE 'x'"), soql("a = 'x'"));
+        assert_eq!(w("a NOT LIKE 'x'"), soql("a != 'x'"));
+        assert_eq!(w("a LIKE '%'"), soql("a != null"));
+        assert_eq!(w("a NOT LIKE '%%'"), soql("a = null"));
+        assert_eq!(w("5 < a"), soql("a > 5"));
+        assert_eq!(w("'x' = a"), soql("a = 'x'"));
+    }
+
+    #[test]
+    fn warnings_pass_through_and_case_insensitive_repeats_are_dropped() {
+        let t = translate(
+            "SELECT Id AS i, Name, name, NAME FROM Account a ORDER BY Name, name DESC",
+            Lang::Kql,
+            Target::Salesforce,
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            t.request.to_string(),
+            "SELECT Id, Name FROM Account ORDER BY Name"
+        );
+        let w: Vec<&str> = t.warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(w, ["S101", "S101", "S102", "S102", "S104"]);
+        assert_eq!(t.warnings[2].message, "`name` is already selected (salesforce names ignore letter case); the repeat is dropped");
+        assert_eq!((t.warnings[2].span.start, t.warnings[2].span.end), (22, 26));
+        // Exact repeats were already dropped by the validator.
+        assert_eq!(warning_codes("SELECT Id, Id FROM Account"), ["S102"]);
+        assert_eq!(warning_codes("SELECT 'Name' FROM Account"), ["S105"]);
+        assert_eq!(
+            sf("SELECT 'Name', 'Owner.Name' FROM Account"),
+            "SELECT Name, Owner.Name FROM Account"
+        );
+        assert_eq!(
+            sf("SELECT Owner.Name, owner.name, Owner.Id FROM Account"),
+            "SELECT Owner.Name, Owner.Id FROM Account"
+        );
+    }
+
+    #[test]
+    fn json_contract() {
+        let t = translate(
+            "SELECT Id FROM Account WHERE Name = 'O''Brien'",
+            Lang::Kql,
+            Target::Salesforce,
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_value(&t).unwrap(),
+            serde_json::json!({"target": "salesforce", "soql": "SELECT Id FROM Account WHERE Name = 'O\\'Brien'", "warnings": []})
+        );
+        let q = SoqlQuery {
+            soql: "SELECT Id FROM Account".into(),
+        };
+        assert_eq!(
+            serde_json::to_string(&q).unwrap(),
+            r#"{"soql":"SELECT Id FROM Account"}"#
+        );
+        assert_eq!(q.to_string(), "SELECT Id FROM Account");
+    }
+
+    // ---- hostile literals ----
+
+    /// `Ok(emitted literal)` or `Err(code)`.
+    type Expect = Result<&'static str, &'static str>;
+
+    fn long(c: &str, n: usize) -> String {
+        c.repeat(n)
+    }
+
+    #[test]
+    fn hostile_string_literals() {
+        let rows: Vec<(String, Result<String, &str>)> = vec![
+            ("'".into(), Ok(r"'\''".into())),
+            ("''".into(), Ok(r"'\'\''".into())),
+            (r"\".into(), Ok(r"'\\'".into())),
+            (r"\'".into(), Ok(r"'\\\''".into())),
+            (r"\\'".into(), Ok(r"'\\\\\''".into())),
+            (r"a\".into(), Ok(r"'a\\'".into())),
+            (r"\\\\\".into(), Ok(r"'\\\\\\\\\\'".into())),
+            (r"\n".into(), Ok(r"'\\n'".into())),
+            (r"\%\_".into(), Ok(r"'\\%\\_'".into())),
+            ("' OR Name != '".into(), Ok(r"'\' OR Name != \''".into())),
+            (
+                r"\' OR Id != null OR Name = \'".into(),
+                Ok(r"'\\\' OR Id != null OR Name = \\\''".into()),
+            ),
+            (
+                "x') OR (Id != null".into(),
+                Ok(r"'x\') OR (Id != null'".into()),
+            ),
+            ("%".into(), Ok("'%'".into())),
+            ("_".into(), Ok("'_'".into())),
+            ("100%_off".into(), Ok("'100%_off'".into())),
+            ("[a-z]".into(), Ok("'[a-z]'".into())),
+            ("a&b#c+d=e;f?g/h".into(), Ok("'a&b#c+d=e;f?g/h'".into())),
+            ("--x /* y */".into(), Ok("'--x /* y */'".into())),
+            ("\"quoted\"".into(), Ok("'\"quoted\"'".into())),
+            ("a\nb".into(), Ok(r"'a\nb'".into())),
+            ("a\rb".into(), Ok(r"'a\rb'".into())),
+            ("a\tb".into(), Ok(r"'a\tb'".into())),
+            ("\r\n".into(), Ok(r"'\r\n'".into())),
+            ("a\u{0}b".into(), Err("B004")),
+            ("\u{7}".into(), Err("B004")),
+            ("\u{8}".into(), Err("B004")),
+            ("\u{b}".into(), Err("B004")),
+            ("\u{c}".into(), Err("B004")),
+            ("\u{1b}[31m".into(), Err("B004")),
+            ("\u{1f}".into(), Err("B004")),
+            ("\u{7f}".into(), Err("B004")),
+            ("\u{85}".into(), Err("B004")),
+            ("\u{9f}".into(), Err("B004")),
+            ("ok\n\u{7}".into(), Err("B004")),
+            ("café".into(), Ok("'café'".into())),
+            ("日本語".into(), Ok("'日本語'".into())),
+            ("😀👍🏽".into(), Ok("'😀👍🏽'".into())),
+            ("O\u{2019}Brien".into(), Ok("'O\u{2019}Brien'".into())),
+            ("O\u{ff07}Brien".into(), Ok("'O\u{ff07}Brien'".into())),
+            (
+                "\u{2028}\u{2029}\u{200b}\u{feff}".into(),
+                Ok("'\u{2028}\u{2029}\u{200b}\u{feff}'".into()),
+            ),
+            ("$foo".into(), Ok("'$foo'".into())),
+            ("${x}".into(), Ok("'${x}'".into())),
+            (":bind".into(), Ok("':bind'".into())),
+            ("   ".into(), Ok("'   '".into())),
+            (long("a", 4000), Ok(format!("'{}'", long("a", 4000)))),
+            (long("a", 4001), Err("B005")),
+            (long("'", 2000), Ok(format!("'{}'", long(r"\'", 2000)))),
+            (long("\\", 2001), Err("B005")),
+            (long("\n", 2001), Err("B005")),
+            (long("é", 4000), Ok(format!("'{}'", long("é", 4000)))),
+            (long("😀", 2000), Ok(format!("'{}'", long("😀", 2000)))),
+            (long("😀", 2001), Err("B005")),
+        ];
+        assert!(rows.len() >= 25);
+        for (input, expect) in &rows {
+            // 1. Hand-built IR.
+            let got = where_of(eq("Name", s(input)));
+            let want = expect
+                .as_ref()
+                .map(|lit| format!("Name = {lit}"))
+                .map_err(|c| vec![*c]);
+            assert_eq!(got, want, "IR {input:?}");
+            // 2. The same value written in KQL (quotes doubled), through the whole pipeline.
+            let kql = format!(
+                "SELECT Id FROM Account WHERE Name = '{}'",
+                input.replace('\'', "''")
+            );
+            match expect {
+                Ok(lit) => assert_eq!(
+                    sf(&kql),
+                    format!("SELECT Id FROM Account WHERE Name = {lit}"),
+                    "KQL {input:?}"
+                ),
+                Err(code) => assert_eq!(codes(&kql), [*code], "KQL {input:?}"),
+            }
+            // 3. In an IN list.
+            let got = where_of(Cond::In {
+                field: fld("Name"),
+                values: vec![val(s("a")), val(s(input))],
+                negated: false,
+                span: NO_SPAN,
+            });
+            let want = expect
+                .as_ref()
+                .map(|lit| format!("Name IN ('a', {lit})"))
+                .map_err(|c| vec![*c]);
+            assert_eq!(got, want, "IN {input:?}");
+        }
+    }
+
+    #[test]
+    fn hostile_like_keywords() {
+        let rows: &[(LikePattern<'static>, Expect)] = &[
+            (LikePattern::StartsWith("Jim".into()), Ok("'Jim%'")),
+            (
+                LikePattern::Contains("100%_off".into()),
+                Ok(r"'%100\%\_off%'"),
+            ),
+            (LikePattern::EndsWith("a_b".into()), Ok(r"'%a\_b'")),
+            (LikePattern::StartsWith("%".into()), Ok(r"'\%%'")),
+            (LikePattern::StartsWith("_".into()), Ok(r"'\_%'")),
+            (LikePattern::Contains("[a]".into()), Ok("'%[a]%'")),
+            (LikePattern::Contains("]^[".into()), Ok("'%]^[%'")),
+            (LikePattern::StartsWith(r"a\".into()), Ok(r"'a\\%'")),
+            (LikePattern::Contains(r"\%".into()), Ok(r"'%\\\%%'")),
+            (LikePattern::EndsWith("'".into()), Ok(r"'%\''")),
+            (
+                LikePattern::Contains("a\nb\tc\rd".into()),
+                Ok(r"'%a\nb\tc\rd%'"),
+            ),
+            (LikePattern::Contains("a\u{0}".into()), Err("B004")),
+            (LikePattern::Contains("\u{7f}".into()), Err("B004")),
+            (LikePattern::Contains("😀’＇$&".into()), Ok("'%😀’＇$&%'")),
+            (LikePattern::StartsWith("".into()), Ok("'%'")),
+            (LikePattern::Contains("a".repeat(3998).into()), Ok("")),
+            (LikePattern::Contains("a".repeat(3999).into()), Err("B005")),
+            (
+                LikePattern::StartsWith("_".repeat(2000).into()),
+                Err("B005"),
+            ),
+        ];
+        for (p, expect) in rows {
+            let got = where_of(like("Name", p.clone()));
+            match expect {
+                Ok("") => assert!(got.is_ok(), "{p:?}"),
+                Ok(lit) => assert_eq!(got, Ok(format!("Name LIKE {lit}")), "{p:?}"),
+                Err(c) => assert_eq!(got, Err(vec![*c]), "{p:?}"),
+            }
+        }
+        // Through KQL: brackets, quotes, backslashes and `$` are literal text.
+        let w = |c: &str| sf(&format!("SELECT Id FROM Account WHERE {c}"));
+        assert_eq!(
+            w("Name LIKE '%[a-z]%'"),
+            r"SELECT Id FROM Account WHERE Name LIKE '%[a-z]%'"
+        );
+        assert_eq!(
+            w(r"Name LIKE 'O''Brien\%'"),
+            r"SELECT Id FROM Account WHERE Name LIKE 'O\'Brien\\%'"
+        );
+        assert_eq!(
+            w("Name NOT LIKE '%$x'"),
+            r"SELECT Id FROM Account WHERE (NOT Name LIKE '%$x')"
+        );
+        assert_eq!(
+            codes("SELECT Id FROM Account WHERE Name LIKE '%\u{7}%'"),
+            ["B004"]
+        );
+        let e = errors("SELECT Id FROM Account WHERE Name LIKE '%\u{7}%'");
+        assert_eq!(
+            e[0].message,
+            "salesforce `LIKE` pattern cannot contain the control character U+0007"
+        );
+    }
+
+    #[test]
+    fn literal_errors_name_target_construct_and_span() {
+        let e = errors("SELECT Id FROM Account WHERE Name = 'a\u{0}b' OR Title = 'x'");
+        assert_eq!(e.len(), 1);
+        assert_eq!(e[0].code.as_str(), "B004");
+        assert_eq!(
+            e[0].message,
+            "salesforce string literal cannot contain the control character U+0000"
+        );
+        assert_eq!((e[0].span.start, e[0].span.end), (36, 41));
+        let src = format!("SELECT Id FROM Account WHERE Name = '{}'", "a".repeat(4001));
+        let e = errors(&src);
+        assert_eq!(e[0].code.as_str(), "B005");
+        assert_eq!(e[0].message, "salesforce string literal is 4001 characters (utf-16 units) after escaping, over the soql limit of 4000");
+        assert_eq!((e[0].span.start, e[0].span.end), (36, src.len()));
+        // Every bad literal is reported, in source order.
+        let src = format!(
+            "SELECT Id FROM Account WHERE a = '\u{1}' AND b IN ('{}', '\u{2}') AND c = 'ok'",
+            "x".repeat(4001)
+        );
+        assert_eq!(codes(&src), ["B004", "B005", "B004"]);
+    }
+
+    // ---- names ----
+
+    #[test]
+    fn reserved_words_are_rejected_in_any_case() {
+        for w in RESERVED {
+            let lower = w.to_ascii_lowercase();
+            let mut mixed = lower.clone();
+            mixed[..1].make_ascii_uppercase();
+            for name in [lower.as_str(), mixed.as_str()] {
+                assert_eq!(
+                    codes(&format!("SELECT {name} FROM Account")),
+                    ["B002"],
+                    "select {name}"
+                );
+                assert_eq!(
+                    codes(&format!("SELECT Id FROM {name}")),
+                    ["B002"],
+                    "from {name}"
+                );
+                assert_eq!(
+                    codes(&format!("SELECT Id FROM Account WHERE {name} = 1")),
+                    ["B002"],
+                    "where {name}"
+                );
+                assert_eq!(
+                    codes(&format!("SELECT Id FROM Account ORDER BY {name}")),
+                    ["B002"],
+                    "order by {name}"
+                );
+                assert_eq!(
+                    codes(&format!("SELECT Id FROM Account WHERE {name}.x = 1")),
+                    ["B002"],
+                    "path {name}"
+                );
+                // After a dot, reserved words are accepted (research A.1 row 25).
+                assert_eq!(
+                    sf(&format!("SELECT Owner.{name} FROM Account")),
+                    format!("SELECT Owner.{name} FROM Account")
+                );
+            }
+        }
+        // Upper-case keywords never reach the backend (they are KQL keywords) — except as literals.
+        assert_eq!(codes("SELECT 'SELECT' FROM Account"), ["B002"]);
+        assert_eq!(codes("SELECT TRUE FROM Account"), ["B002"]);
+        assert_eq!(codes("SELECT NULL FROM Account"), ["B002"]);
+        let e = errors("SELECT Id FROM Account WHERE limit = 1");
+        assert_eq!(
+            e[0].message,
+            "invalid salesforce field name `limit`: `LIMIT` is a soql reserved word"
+        );
+        assert_eq!((e[0].span.start, e[0].span.end), (29, 34));
+        assert_eq!(
+            e[0].help.as_deref(),
+            Some(
+                "soql reserves `LIMIT` in any letter case; it cannot start a field or object name"
+            )
+        );
+        let e = errors("SELECT Id FROM Nulls");
+        assert_eq!(
+            e[0].message,
+            "invalid salesforce object name `Nulls`: `NULLS` is a soql reserved word"
+        );
+    }
+
+    #[test]
+    fn words_salesforce_accepts_as_names() {
+        // Research A.1 row 25, "accepted": real objects and fields among them.
+        for name in [
+            "Group",
+            "Order",
+            "Offset",
+            "Today",
+            "Typeof",
+            "End",
+            "When",
+            "Then",
+            "View",
+            "Reference",
+            "Count",
+            "Fields",
+            "Scope",
+            "All",
+            "Data",
+            "Category",
+            "At",
+            "Above",
+            "Below",
+            "Format",
+            "Tracking",
+            "Name",
+            "Type",
+            "Date",
+            "Number",
+            "Is",
+            "Between",
+            "Join",
+            "Distinct",
+        ] {
+            assert_eq!(
+                sf(&format!("SELECT {name} FROM {name}")),
+                format!("SELECT {name} FROM {name}")
+            );
+        }
+        assert_eq!(
+            sf("SELECT Id, Parent__r.Name, Amount__c FROM Invoice__c"),
+            "SELECT Id, Parent__r.Name, Amount__c FROM Invoice__c"
+        );
+        assert_eq!(
+            sf("SELECT a1, b_, Contact.Account.Owner.Name FROM X9"),
+            "SELECT a1, b_, Contact.Account.Owner.Name FROM X9"
+        );
+    }
+
+    #[test]
+    fn identifier_grammar() {
+        let rows: &[(&str, &str)] = &[
+            // literals in the SELECT list: the issue's sub-query injection and friends
+            ("SELECT 'Id, (SELECT Id FROM Contacts)' FROM Account", "invalid salesforce field name `Id, (SELECT Id FROM Contacts)` (a literal in the select list names a field): `,` is not allowed in a name"),
+            ("SELECT 'first name' FROM Account", "invalid salesforce field name `first name` (a literal in the select list names a field): U+0020 is not allowed in a name"),
+            ("SELECT 'Id,Name' FROM Account", "invalid salesforce field name `Id,Name` (a literal in the select list names a field): `,` is not allowed in a name"),
+            ("SELECT 'COUNT()' FROM Account", "invalid salesforce field name `COUNT()` (a literal in the select list names a field): `(` is not allowed in a name"),
+            ("SELECT 'FIELDS(ALL)' FROM Account", "invalid salesforce field name `FIELDS(ALL)` (a literal in the select list names a field): `(` is not allowed in a name"),
+            ("SELECT '$x' FROM Account", "invalid salesforce field name `$x` (a literal in the select list names a field): a name cannot start with `$`"),
+            ("SELECT 'a$b' FROM Account", "invalid salesforce field name `a$b` (a literal in the select list names a field): `$` is not allowed in a name"),
+            ("SELECT 'a''b' FROM Account", "invalid salesforce field name `a'b` (a literal in the select list names a field): `'` is not allowed in a name"),
+            ("SELECT 'a\"b' FROM Account", "invalid salesforce field name `a\"b` (a literal in the select list names a field): `\"` is not allowed in a name"),
+            ("SELECT 'a`b' FROM Account", "invalid salesforce field name `a\\u{60}b` (a literal in the select list names a field): U+0060 is not allowed in a name"),
+            ("SELECT 'Id FROM Account WHERE Id' FROM Account", "invalid salesforce field name `Id FROM Account WHERE Id` (a literal in the select list names a field): U+0020 is not allowed in a name"),
+            ("SELECT '' FROM Account", "invalid salesforce field name `` (a literal in the select list names a field): it is empty"),
+            ("SELECT 'a\nb' FROM Account", "invalid salesforce field name `a\\u{a}b` (a literal in the select list names a field): U+000A is not allowed in a name"),
+            ("SELECT 'a\u{7}b' FROM Account", "invalid salesforce field name `a\\u{7}b` (a literal in the select list names a field): U+0007 is not allowed in a name"),
+            ("SELECT '.a' FROM Account", "invalid salesforce field name `.a` (a literal in the select list names a field): it has an empty segment around `.`"),
+            ("SELECT 'a.' FROM Account", "invalid salesforce field name `a.` (a literal in the select list names a field): it has an empty segment around `.`"),
+            ("SELECT 'a..b' FROM Account", "invalid salesforce field name `a..b` (a literal in the select list names a field): it has an empty segment around `.`"),
+            ("SELECT 'a.1b' FROM Account", "invalid salesforce field name `a.1b` (a literal in the select list names a field): a name cannot start with `1`"),
+            ("SELECT 'a.b c' FROM Account", "invalid salesforce field name `a.b c` (a literal in the select list names a field): U+0020 is not allowed in a name"),
+            ("SELECT 1 FROM Account", "invalid salesforce field name `1` (a literal in the select list names a field): a name cannot start with `1`"),
+            ("SELECT 1.5 FROM Account", "invalid salesforce field name `1.5` (a literal in the select list names a field): a name cannot start with `1`"),
+            ("SELECT 'Na\u{ef}ve' FROM Account", "invalid salesforce field name `Na\u{ef}ve` (a literal in the select list names a field): `\u{ef}` is not allowed in a name"),
+            ("SELECT 'Id\u{ff0c}Name' FROM Account", "invalid salesforce field name `Id\u{ff0c}Name` (a literal in the select list names a field): `\u{ff0c}` is not allowed in a name"),
+            // written names: non-ASCII letters and a leading `_`
+            ("SELECT é FROM Account", "invalid salesforce field name `é`: a name cannot start with `é`"),
+            ("SELECT Prénom FROM Account", "invalid salesforce field name `Prénom`: `é` is not allowed in a name"),
+            ("SELECT _x FROM Account", "invalid salesforce field name `_x`: a name cannot start with `_`"),
+            ("SELECT Id FROM Account WHERE Owner._x = 1", "invalid salesforce field name `Owner._x`: a name cannot start with `_`"),
+            ("SELECT Id FROM Account WHERE Ωmega = 1", "invalid salesforce field name `Ωmega`: a name cannot start with `Ω`"),
+            ("SELECT Id FROM Account ORDER BY naïve", "invalid salesforce field name `naïve`: `ï` is not allowed in a name"),
+            ("SELECT Id FROM Account WHERE x٣ IN (1)", "invalid salesforce field name `x٣`: `٣` is not allowed in a name"),
+            ("SELECT Id FROM Account WHERE ﬁeld IS NULL", "invalid salesforce field name `ﬁeld`: a name cannot start with `ﬁ`"),
+            ("SELECT Id FROM Account WHERE ﬁeld LIKE 'a%'", "invalid salesforce field name `ﬁeld`: a name cannot start with `ﬁ`"),
+            // object names
+            ("SELECT Id FROM Café", "invalid salesforce object name `Café`: `é` is not allowed in a name"),
+            ("SELECT Id FROM _Account", "invalid salesforce object name `_Account`: a name cannot start with `_`"),
+            ("SELECT Id FROM Account.Contacts", "invalid salesforce object name `Account.Contacts`: an object name cannot be a path"),
+        ];
+        for (src, msg) in rows {
+            let e = errors(src);
+            assert_eq!(e.len(), 1, "{src}: {e:?}");
+            assert_eq!(e[0].code, Code::SoqlIdentifier, "{src}");
+            assert_eq!(e[0].code.as_str(), "B001");
+            assert_eq!(e[0].message, *msg, "{src}");
+            assert!(
+                !e[0].message.contains('\n') && !e[0].message.contains('\u{7}'),
+                "{src}: one line"
+            );
+            assert!(e[0].help.is_some(), "{src}");
+        }
+        // Spans point at the name.
+        let e = errors("SELECT Id, 'Id, (SELECT Id FROM Contacts)' FROM Account");
+        assert_eq!((e[0].span.start, e[0].span.end), (11, 42));
+        let e = errors("SELECT Id FROM Café");
+        assert_eq!((e[0].span.start, e[0].span.end), (15, 20));
+        // Long names are cut in the message.
+        let long = format!("SELECT '{} x' FROM Account", "a".repeat(100));
+        let e = errors(&long);
+        assert!(
+            e[0].message.starts_with(&format!(
+                "invalid salesforce field name `{}…`",
+                "a".repeat(60)
+            )),
+            "{}",
+            e[0].message
+        );
+    }
+
+    #[test]
+    fn names_are_checked_everywhere_and_all_problems_reported() {
+        let src = "SELECT é, 'a b', Id FROM Account WHERE limit = 1 AND (_x LIKE 'a%' OR ñ IN (1)) AND NOT bä IS NULL ORDER BY from, Ok, ü DESC OFFSET 3000";
+        assert_eq!(
+            codes(src),
+            ["B001", "B001", "B002", "B001", "B001", "B001", "B002", "B001", "B003"]
+        );
+        // A bad name does not hide a bad literal in the same predicate.
+        assert_eq!(
+            codes("SELECT Id FROM Account WHERE é = 'a\u{1}'"),
+            ["B001", "B004"]
+        );
+        assert_eq!(
+            codes("SELECT Id FROM Account WHERE from LIKE '%\u{1}'"),
+            ["B002", "B004"]
+        );
+        assert_eq!(
+            codes("SELECT Id FROM Account WHERE _x NOT IN ('\u{1}', '\u{2}')"),
+            ["B001", "B004", "B004"]
+        );
+        // Hand-built IR: names the parser cannot produce.
+        for bad in [
+            "a b", "a;b", "a--b", "a/*b", "a)", "(a", "a\u{0}", "Id, Name", "a'b", "a=b",
+        ] {
+            assert_eq!(where_of(eq(bad, s("x"))), Err(vec!["B001"]), "{bad:?}");
+            assert_eq!(
+                where_of(Cond::IsNull {
+                    field: fld(bad),
+                    negated: true,
+                    span: NO_SPAN
+                }),
+                Err(vec!["B001"])
+            );
+            let mut q = base();
+            q.object.name = Cow::Owned(bad.to_owned());
+            assert_eq!(lower_q(&q), Err(vec!["B001"]), "{bad:?}");
+            let mut q = base();
+            q.order_by.push(ir::OrderKey {
+                field: fld(bad),
+                direction: Direction::Asc,
+                explicit: false,
+            });
+            assert_eq!(lower_q(&q), Err(vec!["B001"]), "{bad:?}");
+        }
+    }
+
+    // ---- limits ----
+
+    #[test]
+    fn statement_length_limit() {
+        let o = Options {
+            limits: Limits::unlimited(),
+            ..Options::default()
+        };
+        let prefix = "SELECT Id FROM Account WHERE Name IN (";
+        // Values of 3,000 characters, then one sized so the statement is exactly 100,000.
+        let body = "a".repeat(3000);
+        let per = body.len() + 4; // quotes and ", "
+        let k = (MAX_STATEMENT_CHARS - prefix.len() - 1) / per;
+        let last = MAX_STATEMENT_CHARS - prefix.len() - 1 - k * per - 2;
+        assert!(last <= MAX_STRING_CHARS);
+        let build = |last: usize| {
+            let mut q = String::from(prefix);
+            for _ in 0..k {
+                q.push('\'');
+                q.push_str(&body);
+                q.push_str("', ");
+            }
+            q.push('\'');
+            q.push_str(&"b".repeat(last));
+            q.push_str("')");
+            q
+        };
+        let ok = build(last);
+        assert_eq!(sf_with(&ok, &o).len(), MAX_STATEMENT_CHARS);
+        let e = match translate(&build(last + 1), Lang::Kql, Target::Salesforce, &o) {
+            Ok(_) => panic!("accepted"),
+            Err(e) => e,
+        };
+        assert_eq!(e.0.len(), 1);
+        assert_eq!(e.0[0].code.as_str(), "B006");
+        assert_eq!(e.0[0].message, "salesforce statement is 100001 characters (utf-16 units), over the soql limit of 100000");
+        // Escaping can push a 60,000-byte query over the limit: each `\` is written twice.
+        let mut q = String::from(prefix);
+        for i in 0..30 {
+            if i > 0 {
+                q.push_str(", ");
+            }
+            q.push('\'');
+            q.push_str(&"\\".repeat(1900));
+            q.push('\'');
+        }
+        q.push(')');
+        assert!(q.len() < 60_000);
+        assert_eq!(codes(&q), ["B006"]);
+        // Astral characters count two (UTF-16).
+        let emoji = format!(
+            "SELECT Id FROM Account WHERE Name IN ({})",
+            vec![format!("'{}'", "😀".repeat(1900)); 27].join(", ")
+        );
+        assert!(emoji.chars().count() < MAX_STATEMENT_CHARS);
+        assert_eq!(codes_with(&emoji, &o), ["B006"]);
+    }
+
+    #[test]
+    fn depth_guard_for_hand_built_queries() {
+        let nest = |n: usize| {
+            let mut c = eq("a", Literal::Bool(true));
+            for _ in 0..n {
+                c = Cond::Not {
+                    operand: Box::new(c),
+                    span: NO_SPAN,
+                };
+            }
+            c
+        };
+        let ok = where_of(nest(MAX_DEPTH - 1)).unwrap();
+        assert!(ok.starts_with("(NOT (NOT ") && ok.contains("a = true"));
+        assert_eq!(where_of(nest(MAX_DEPTH)), Err(vec!["L001"]));
+        assert_eq!(where_of(nest(2000)), Err(vec!["L001"]));
+        // The deepest query the parser accepts by default lowers.
+        let src = format!("SELECT Id FROM Account WHERE {}a = 1", "NOT ".repeat(60));
+        assert!(sf(&src).ends_with(&format!("a = 1{}", ")".repeat(60))));
+    }
+
+    #[test]
+    fn broken_ir_invariants_are_internal_errors() {
+        assert_eq!(
+            where_of(Cond::And {
+                operands: vec![],
+                span: NO_SPAN
+            }),
+            Err(vec!["X001"])
+        );
+        assert_eq!(
+            where_of(Cond::Or {
+                operands: vec![],
+                span: NO_SPAN
+            }),
+            Err(vec!["X001"])
+        );
+        assert_eq!(
+            where_of(Cond::In {
+                field: fld("a"),
+                values: vec![],
+                negated: true,
+                span: NO_SPAN
+            }),
+            Err(vec!["X001"])
+        );
+        for n in [
+            "1e5",
+            "1 OR Id != null",
+            "",
+            "-",
+            ".5",
+            "5.",
+            "0x10",
+            "١",
+            "1,5",
+            "--1",
+        ] {
+            assert_eq!(
+                where_of(eq("a", Literal::Number(Cow::Owned(n.to_owned())))),
+                Err(vec!["X001"]),
+                "{n:?}"
+            );
+        }
+        let mut q = base();
+        q.selection = Selection::Fields { fields: vec![] };
+        assert_eq!(lower_q(&q), Err(vec!["X001"]));
+        // `SELECT *` validated without a target.
+        let q = check(
+            "SELECT * FROM Account",
+            Lang::Kql,
+            None,
+            &Options::default(),
+        )
+        .unwrap();
+        let e = lower(&q, &Options::default()).unwrap_err();
+        assert_eq!(e.0[0].code.as_str(), "S015");
+        assert_eq!(e.0[0].message, "salesforce does not support `SELECT *`");
+    }
+
+    #[test]
+    fn the_output_buffer_is_sized_once() {
+        for src in [
+            "SELECT id, name, website FROM Accounts WHERE name LIKE 'Jim%' ORDER BY name DESC LIMIT 100 OFFSET 200",
+            "SELECT id, name, email, status FROM Leads WHERE name LIKE '%kloudless%' AND email != '' ORDER BY name ASC",
+            "SELECT Id FROM Account WHERE (a = 1 OR b IN (1, 2, 3)) AND NOT c IS NULL AND d < '2024-01-15T10:30:00.250+05:30'",
+        ] {
+            let q = check(src, Lang::Kql, Some(Target::Salesforce), &Options::default()).unwrap();
+            let (r, _) = lower(&q, &Options::default()).unwrap();
+            assert!(estimate(&q) >= r.soql.len(), "{src}");
+        }
+    }
+
+    #[test]
+    fn plain_decimal_check() {
+        for ok in [
+            "0",
+            "-1",
+            "12.50",
+            "-0.001",
+            "123456789012345678901234567890",
+        ] {
+            assert!(is_plain_decimal(ok), "{ok}");
+        }
+    }
+}
