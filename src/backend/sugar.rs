@@ -2804,6 +2804,20 @@ mod tests {
         }
     }
 
+    /// The body is written into one allocation: the estimate covers it.
+    #[test]
+    fn body_fits_the_pre_sized_string() {
+        for src in [
+            "SELECT name, industry FROM Accounts WHERE industry IN ('Banking','Insurance') AND name LIKE 'A%' ORDER BY name ASC, date_entered DESC LIMIT 25 OFFSET 0",
+            "SELECT id FROM Accounts WHERE (a = 1 OR b NOT IN ('x', 'y')) AND c IS NULL AND d LIKE '%q%' AND e >= '2024-01-01T00:00:00+05:30'",
+            "SELECT * FROM Accounts WHERE a NOT IN ('', 'x') OR b IN ('', 'y') OR NOT (c NOT LIKE '%z%')",
+        ] {
+            let q = check(src, Lang::Kql, Some(Target::Sugarcrm), &opts(true)).expect("valid");
+            let (req, _) = lower(&q, &opts(true)).expect("lowered");
+            assert!(req.body.as_str().len() <= estimate(&q), "{src}: {} > {}", req.body.as_str().len(), estimate(&q));
+        }
+    }
+
     #[test]
     fn every_sugar_code_is_described_and_in_range() {
         let ours: Vec<Code> = Code::ALL
