@@ -533,7 +533,7 @@ impl<'s> Parser<'s> {
             if !self.peek_kw(r, "SELECT") {
                 return fail(PErr::expected(r, "`SELECT` (a sub-query)"));
             }
-            let (r, query) = self.query(r, depth + 1)?;
+            let (r, query) = self.query(r, depth + SUBQUERY_DEPTH)?;
             let (r, _) = self.sym(r, ")", "`)`")?;
             (r, TableSource::Subquery { query: Box::new(query), span: self.span_from(start) })
         } else {
@@ -592,9 +592,11 @@ impl<'s> Parser<'s> {
     }
 
     /// Parses an expression whose operators all bind at least as tightly as
-    /// `min`. `depth` counts nesting (parentheses, prefix operators); each
-    /// left-nested operator application also counts, so the tree's height
-    /// never exceeds the depth limit.
+    /// `min`. `depth` counts nesting (parentheses, prefix operators, and every
+    /// descent into an operand: right-hand sides, `LIKE`/`BETWEEN`/`IN`
+    /// operands), so it bounds the number of `expr_bp` frames on the stack;
+    /// each left-nested operator application also counts, so the tree's
+    /// height never exceeds the depth limit.
     fn expr_bp(&self, i: &'s str, depth: usize, min: u8) -> PResult<'s, Expr<'s>> {
         self.depth_check(i, depth)?;
         let start = self.pos(i);
@@ -611,7 +613,7 @@ impl<'s> Parser<'s> {
                 Infix::And | Infix::Or => {
                     let is_and = matches!(op, Infix::And);
                     let (r, _) = self.kw(i, if is_and { "AND" } else { "OR" })?;
-                    let (r, rhs) = self.expr_bp(r, depth, prec + 1)?;
+                    let (r, rhs) = self.expr_bp(r, depth + 1, prec + 1)?;
                     i = r;
                     let span = self.span_from(start);
                     match (&mut lhs, open_junction) {
@@ -635,7 +637,7 @@ impl<'s> Parser<'s> {
                 }
                 Infix::Cmp(cmp, len) => {
                     let r = self.token_end(&i[len..]);
-                    let (r, rhs) = self.expr_bp(r, depth, PREC_ADD)?;
+                    let (r, rhs) = self.expr_bp(r, depth + 1, PREC_ADD)?;
                     i = r;
                     lhs = Expr::Compare { op: cmp, lhs: Box::new(lhs), rhs: Box::new(rhs), span: self.span_from(start) };
                 }
@@ -644,7 +646,7 @@ impl<'s> Parser<'s> {
                         return fail(PErr::coded(i, Code::InvalidCharacter, "unexpected `--`").help("comments are not supported").len(2));
                     }
                     let r = self.token_end(&i[1..]);
-                    let (r, rhs) = self.expr_bp(r, depth, prec + 1)?;
+                    let (r, rhs) = self.expr_bp(r, depth + 1, prec + 1)?;
                     i = r;
                     lhs = Expr::Arith { op: a, lhs: Box::new(lhs), rhs: Box::new(rhs), span: self.span_from(start) };
                 }
@@ -735,10 +737,10 @@ impl<'s> Parser<'s> {
         let (r, not) = self.opt_kw(i, "NOT");
         let negated = not.is_some();
         if let Ok((r, _)) = self.kw(r, "LIKE") {
-            let (r, pattern) = self.operand(r, depth)?;
+            let (r, pattern) = self.operand(r, depth + 1)?;
             let (r, escape) = match self.kw(r, "ESCAPE") {
                 Ok((r, _)) => {
-                    let (r, e) = self.operand(r, depth)?;
+                    let (r, e) = self.operand(r, depth + 1)?;
                     (r, Some(Box::new(e)))
                 }
                 Err(_) => (r, None),
@@ -749,9 +751,9 @@ impl<'s> Parser<'s> {
             return self.in_tail(r, lhs, negated, start, depth);
         }
         if let Ok((r, _)) = self.kw(r, "BETWEEN") {
-            let (r, low) = self.operand(r, depth)?;
+            let (r, low) = self.operand(r, depth + 1)?;
             let (r, _) = self.kw(r, "AND")?;
-            let (r, high) = self.operand(r, depth)?;
+            let (r, high) = self.operand(r, depth + 1)?;
             let span = self.span_from(start);
             return Ok((r, Expr::Between { expr: lhs, low: Box::new(low), high: Box::new(high), negated, span }));
         }
@@ -763,7 +765,7 @@ impl<'s> Parser<'s> {
     fn in_tail(&self, i: &'s str, lhs: Box<Expr<'s>>, negated: bool, start: usize, depth: usize) -> PResult<'s, Expr<'s>> {
         let (r, _) = self.sym(i, "(", "`(` after `IN`")?;
         if self.peek_kw(r, "SELECT") {
-            let (r, q) = self.query(r, depth + 1)?;
+            let (r, q) = self.query(r, depth + SUBQUERY_DEPTH)?;
             let (r, _) = self.sym(r, ")", "`)`")?;
             return Ok((r, Expr::InSubquery { expr: lhs, query: Box::new(q), negated, span: self.span_from(start) }));
         }
@@ -771,7 +773,7 @@ impl<'s> Parser<'s> {
         let mut r = r;
         if !r.starts_with(')') {
             loop {
-                let (r2, v) = self.operand(r, depth)?;
+                let (r2, v) = self.operand(r, depth + 1)?;
                 list.push(v);
                 r = r2;
                 match self.sym(r, ",", "`,`") {
@@ -835,7 +837,7 @@ impl<'s> Parser<'s> {
         let (r, _) = self.sym(i, "(", "`(`")?;
         self.depth_check(r, depth + 1)?;
         if self.peek_kw(r, "SELECT") {
-            let (r, q) = self.query(r, depth + 1)?;
+            let (r, q) = self.query(r, depth + SUBQUERY_DEPTH)?;
             let (r, _) = self.sym(r, ")", "`)`")?;
             return Ok((r, Expr::Subquery { query: Box::new(q), span: self.span_from(start) }));
         }
@@ -939,6 +941,13 @@ fn w_static(kind: JoinKind) -> &'static str {
     }
 }
 
+/// How many levels of [`Limits::max_depth`] a sub-query costs. A statement's
+/// stack frames are about twice those of one expression level, so counting it
+/// twice keeps the stack needed at the depth limit about the same for every
+/// kind of nesting (under 1.5 MB in a debug build, inside a 2 MB thread stack;
+/// `tests/roundtrip.rs` checks the worst shapes).
+const SUBQUERY_DEPTH: usize = 2;
+
 /// ASCII punctuation that cannot start any token.
 const NON_TOKEN_PUNCTUATION: &str = "\"#$&:;?@[\\]^`{|}~";
 
@@ -968,6 +977,11 @@ fn char_name(c: char) -> String {
     }
 }
 
+/// `s` with control characters (tabs, newlines, …) escaped, so a message stays on one line.
+fn escape_controls(s: &str) -> String {
+    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
+}
+
 /// A short description of the token at the start of `rest`, and its length.
 fn describe_token(rest: &str) -> (String, usize) {
     let Some(c) = rest.chars().next() else {
@@ -977,7 +991,10 @@ fn describe_token(rest: &str) -> (String, usize) {
         rest.find(|c: char| !is_ident_char(c) && c != '.').unwrap_or(rest.len())
     } else if c == '\'' {
         // the whole string when it is closed on this line
-        rest[1..].find('\'').map_or(1, |k| k + 2)
+        match rest[1..].find(['\'', '\n']) {
+            Some(k) if rest.as_bytes()[1 + k] == b'\'' => k + 2,
+            _ => 1,
+        }
     } else if ["<=", ">=", "<>", "!="].iter().any(|p| rest.starts_with(p)) {
         2
     } else {
@@ -985,11 +1002,11 @@ fn describe_token(rest: &str) -> (String, usize) {
     };
     let tok = &rest[..len];
     let shown: String = if tok.chars().count() > 24 {
-        let mut s: String = tok.chars().take(21).collect();
+        let mut s = escape_controls(&tok.chars().take(21).collect::<String>());
         s.push('…');
         s
     } else {
-        tok.to_string()
+        escape_controls(tok)
     };
     if c.is_control() || c.is_whitespace() {
         (format!("character {}", char_name(c)), len)

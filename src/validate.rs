@@ -186,7 +186,7 @@ impl<'o> Validator<'o> {
                             if let Some(first) = fields.iter().find(|g| g.path == f.path) {
                                 let _ = first;
                                 self.warn(
-                                    Error::new(Code::DuplicateField, f.span, format!("`{}` is selected twice; the repeat is dropped", f.path))
+                                    Error::new(Code::DuplicateField, f.span, format!("`{}` is selected twice; the repeat is dropped", one_line(&f.path)))
                                         .with_help("remove the repeated field"),
                                 );
                             } else {
@@ -209,7 +209,7 @@ impl<'o> Validator<'o> {
 
     fn literal_field<'a>(&mut self, name: Cow<'a, str>, span: Span) -> Field<'a> {
         self.warn(
-            Error::new(Code::LiteralAsProperty, span, format!("the literal is treated as the property name `{name}`"))
+            Error::new(Code::LiteralAsProperty, span, format!("the literal is treated as the property name `{}`", one_line(&name)))
                 .with_help("write the property name without quotes"),
         );
         Field { path: name, span, from_literal: true, ty: None }
@@ -466,7 +466,8 @@ impl<'o> Validator<'o> {
                             // `NULL = x` swapped would be `x = NULL`, itself an error.
                             (Expr::Null { .. }, CmpOp::Ne) => format!("write `{rhs} IS NOT NULL`"),
                             (Expr::Null { .. }, _) => format!("write `{rhs} IS NULL`"),
-                            _ => format!("write `{rhs} {} {lhs}` (extended mode accepts either order)", op.flipped().symbol()),
+                            _ => one_line(&format!("write `{rhs} {} {lhs}` (extended mode accepts either order)", op.flipped().symbol()))
+                                .into_owned(),
                         }),
                 );
                 return None;
@@ -481,7 +482,7 @@ impl<'o> Validator<'o> {
                 CmpOp::Ne => ("IS NOT NULL", "`!= NULL` is never true"),
                 _ => ("IS NULL", "comparing with `NULL` is never true"),
             };
-            self.err(Error::new(Code::CompareNull, span, what).with_help(format!("write `{lhs} {hint}`")));
+            self.err(Error::new(Code::CompareNull, span, what).with_help(one_line(&format!("write `{lhs} {hint}`")).into_owned()));
             return None;
         }
         let field = self.field(lhs, Code::ExpectedProperty, &format!("a property name on the left of `{}`", op.symbol()));
@@ -637,6 +638,16 @@ impl<'o> Validator<'o> {
                 Some(Classified::Exact(Value { literal: Literal::String(text), span }))
             }
         }
+    }
+}
+
+/// `s` with control characters escaped (a string literal may hold newlines),
+/// so that messages and help lines stay on one line.
+fn one_line(s: &str) -> Cow<'_, str> {
+    if s.chars().any(char::is_control) {
+        Cow::Owned(s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect())
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
