@@ -187,7 +187,7 @@ impl<'s> Parser<'s> {
                     .help("send one query per request")
                     .len(w.len());
             }
-            if w == "OFFSET" && q.limit.is_none() == q.offset.is_some() {
+            if w == "LIMIT" && q.limit.is_none() && q.offset.is_some() {
                 return PErr { code: Code::TrailingInput, ..PErr::expected(i, "end of query") }.help("write `LIMIT` before `OFFSET`");
             }
         }
