@@ -46,7 +46,7 @@ pub fn check_translate(src: &str) -> Result<(), String> {
                 let opts = Options::default().extended(extended);
                 match translate(src, lang, target, &opts) {
                     Ok(t) => {
-                        spans_ok(src, &Errors(t.warnings.clone()))?;
+                        diagnostics_ok(src, &Errors(t.warnings.clone()))?;
                         let json = serde_json::to_value(&t).map_err(|e| format!("translation does not serialise: {e}"))?;
                         well_formed(target, &json).map_err(|e| format!("{lang}→{target} of {src:?}: {e}\n{json}"))?;
                     }
@@ -58,11 +58,18 @@ pub fn check_translate(src: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Every span lies inside `src`, on char boundaries, and renders.
+/// Every span lies inside `src`, on char boundaries, and renders; a
+/// rejection carries at least one error.
 pub fn spans_ok(src: &str, errs: &Errors) -> Result<(), String> {
-    if errs.0.is_empty() {
-        return Err("an empty error list".into());
+    diagnostics_ok(src, errs)?;
+    if !errs.has_errors() {
+        return Err("a rejection without an error".into());
     }
+    Ok(())
+}
+
+/// [`spans_ok`] for the warnings of an accepted query (possibly none).
+fn diagnostics_ok(src: &str, errs: &Errors) -> Result<(), String> {
     for e in errs.iter() {
         let (s, t) = (e.span.start, e.span.end);
         if s > t || t > src.len() || !src.is_char_boundary(s) || !src.is_char_boundary(t) {

@@ -893,6 +893,9 @@ impl<'s> Parser<'s> {
                     .with_help(format!("keywords are case-sensitive: write `{k}`"));
             }
         }
+        if rest.starts_with("--") {
+            return Error::new(Code::InvalidCharacter, Span::new(at, at + 2), "unexpected `--`").with_help("comments are not supported");
+        }
         if rest.starts_with('!') && !rest.starts_with("!=") {
             return Error::new(Code::InvalidCharacter, Span::new(at, at + 1), "unexpected `!`").with_help("write `!=` for not equal");
         }

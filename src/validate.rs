@@ -378,7 +378,24 @@ impl<'o> Validator<'o> {
                 Some(match pattern {
                     Classified::Pattern(p) => Cond::Like { field, pattern: p, negated: *not, span: *span },
                     Classified::Exact(v) => Cond::Compare { field, op: if *not { CmpOp::Ne } else { CmpOp::Eq }, value: v, span: *span },
-                    Classified::Any => Cond::IsNull { field, negated: !*not, span: *span },
+                    // `x LIKE '%'` is TRUE for every non-null x and UNKNOWN for NULL;
+                    // `x NOT LIKE '%'` is FALSE or UNKNOWN. `IS [NOT] NULL` is never
+                    // UNKNOWN, so it is exact only where UNKNOWN and FALSE act alike:
+                    // under an even number of NOTs for LIKE (then `IS NOT NULL`), an
+                    // odd number for NOT LIKE (then `IS NULL`). Elsewhere no
+                    // predicate of the subset means the same thing.
+                    Classified::Any if negated == *not => Cond::IsNull { field, negated: !*not, span: *span },
+                    Classified::Any => {
+                        self.err(
+                            Error::new(Code::LikePattern, *span, if *not {
+                                "`NOT LIKE '%'` never matches a row"
+                            } else {
+                                "`LIKE '%'` under `NOT` never matches a row"
+                            })
+                            .with_help("remove the condition, or write `IS NULL` / `IS NOT NULL`"),
+                        );
+                        return None;
+                    }
                 })
             }
             Expr::In { expr, list, negated: not, span } => {
@@ -489,7 +506,10 @@ impl<'o> Validator<'o> {
         let value = if let Expr::Column { ident } = rhs {
             self.err(
                 Error::new(Code::ExpectedValue, ident.span, format!("expected a value on the right of `{}`, found the property `{}`", op.symbol(), ident.name))
-                    .with_help("comparing two properties is not supported; quote text as 'text'"),
+                    .with_help(match ["TRUE", "FALSE", "NULL"].into_iter().find(|k| k.eq_ignore_ascii_case(&ident.name)) {
+                        Some(k) => format!("keywords are case-sensitive: write `{k}`"),
+                        None => "comparing two properties is not supported; quote text as 'text'".to_string(),
+                    }),
             );
             None
         } else {
@@ -785,14 +805,19 @@ fn classify_temporal(s: &str) -> Temporal {
     }
     let offset = match b.get(k..) {
         Some([]) => {
-            return if date_ok && hh < 24 && mi < 60 && ss < 60 { Temporal::Zoneless } else { Temporal::None };
+            // Shaped like a datetime: an impossible one is an error with or without a zone.
+            return match (date_ok, hh < 24 && mi < 60 && ss < 60) {
+                (true, true) => Temporal::Zoneless,
+                (false, _) => Temporal::Invalid(bad_date),
+                (true, false) => Temporal::Invalid("time out of range"),
+            };
         }
         Some([b'Z']) => None,
         Some([sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]) | Some([sign @ (b'+' | b'-'), h1, h2, m1, m2]) => {
             let (Some(oh), Some(om)) = (digits(&[*h1, *h2]), digits(&[*m1, *m2])) else {
                 return Temporal::None;
             };
-            if oh > 14 || om > 59 {
+            if om > 59 || oh * 60 + om > 14 * 60 {
                 return Temporal::Invalid("offset out of range");
             }
             let mins = (oh * 60 + om) as i16;
