@@ -700,12 +700,14 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         let name: &str = &object.name;
         let options = self.options;
         let name_ok = self.check_name(name, "table name", object.span, false);
-        let set_ok = options.entity_set.as_deref().map_or(true, |v| {
-            self.check_option(v, "entity set", "Options::entity_set")
-        });
-        let pk_ok = options.primary_key.as_deref().map_or(true, |v| {
-            self.check_option(v, "primary key", "Options::primary_key")
-        });
+        let set_ok = match options.entity_set.as_deref() {
+            Some(v) => self.check_option(v, "entity set", "Options::entity_set"),
+            None => true,
+        };
+        let pk_ok = match options.primary_key.as_deref() {
+            Some(v) => self.check_option(v, "primary key", "Options::primary_key"),
+            None => true,
+        };
         if !(set_ok && pk_ok) {
             return;
         }
@@ -2365,6 +2367,34 @@ mod tests {
             // the array is valid JSON holding exactly the value
             let arr: Vec<String> = serde_json::from_str(json).unwrap();
             assert_eq!(arr, [value]);
+        }
+    }
+
+    proptest::proptest! {
+        /// Any string: the literal is the value with `'` doubled, the bytes
+        /// sent decode to it, and as an `In` value it is a JSON string that
+        /// parses back to the value. (`x` first: never a date.)
+        #[test]
+        fn any_string_is_quoted_exactly(v in "x\\PC*|x[\\x00-\\x7f]*") {
+            let kql_text = v.replace('\'', "''");
+            let r = kql(&format!("SELECT name FROM account WHERE name = '{kql_text}'"));
+            let quoted = format!("'{kql_text}'");
+            let expected = format!("name eq {quoted}");
+            proptest::prop_assert_eq!(r.query.filter.as_deref(), Some(expected.as_str()));
+            let sent = r.query_string.split_once("&$filter=").map(|(_, f)| f).unwrap_or_default();
+            proptest::prop_assert!(sent.bytes().all(|b| b.is_ascii_graphic() && b != b'&' && b != b'#' && b != b'+'));
+            let decoded = percent_encoding::percent_decode_str(sent).decode_utf8().unwrap();
+            proptest::prop_assert_eq!(decoded.as_ref(), expected.as_str());
+
+            let r = kql(&format!("SELECT name FROM account WHERE name IN ('{kql_text}', 'y')"));
+            let f = r.query.filter.unwrap_or_default();
+            let json = f
+                .strip_prefix("Microsoft.Dynamics.CRM.In(PropertyName='name',PropertyValues=")
+                .and_then(|rest| rest.strip_suffix(')'))
+                .unwrap_or_default();
+            let values: Vec<String> = serde_json::from_str(json).unwrap();
+            proptest::prop_assert_eq!(values, vec![v.clone(), "y".to_string()]);
+            proptest::prop_assert!(!json.chars().any(char::is_control));
         }
     }
 
