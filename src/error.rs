@@ -151,6 +151,24 @@ codes! {
     SoqlStatementTooLong = "B006", Error;
 
     // ---- dynamics backend: B020–B039 (src/backend/odata.rs) ----
+    /// dynamics: a table, property or navigation property name outside `[A-Za-z_][A-Za-z0-9_]*` per segment, or an OData keyword
+    DynamicsIdentifier = "B020", Error;
+    /// dynamics: the `entity_set` or `primary_key` option is not a valid Dataverse name
+    DynamicsOption = "B021", Error;
+    /// dynamics: a selected path deeper than `navigation.property` (`a.b.c`)
+    DynamicsSelectPath = "B022", Error;
+    /// dynamics: `ORDER BY` a related table's property (`nav.prop`)
+    DynamicsOrderByPath = "B023", Error;
+    /// dynamics: more than 500 conditions in `$filter` (Dataverse's limit)
+    DynamicsTooManyConditions = "B024", Error;
+    /// dynamics: more than 15 navigation properties in `$expand` (Dataverse's limit)
+    DynamicsTooManyExpands = "B025", Error;
+    /// dynamics: the request URL is longer than 32,768 characters (Dataverse's GET limit)
+    DynamicsUrlTooLong = "B026", Error;
+    /// dynamics: the table is not in the built-in map; its entity set name was guessed
+    DynamicsEntitySetGuessed = "B027", Warning;
+    /// dynamics: the table's primary key is not known; `<table>id` was assumed
+    DynamicsPrimaryKeyGuessed = "B028", Warning;
 
     // ---- sugarcrm backend: B040–B059 (src/backend/sugar.rs) ----
     /// a property name that is not a sugarcrm field name (`^[A-Za-z_][A-Za-z0-9_]*$`; a leading `$` would name a filter macro)
