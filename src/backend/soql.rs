@@ -381,7 +381,7 @@ fn is_plain_decimal(s: &str) -> bool {
         None => (body, None),
     };
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    digits(int) && frac.map_or(true, digits)
+    digits(int) && frac.is_none_or(digits)
 }
 
 /// A name compared without regard to ASCII case, for duplicate detection.

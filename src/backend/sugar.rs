@@ -643,7 +643,7 @@ impl Lowerer {
                 self.value_check(value);
                 if matches!(value.literal, Literal::Number(_))
                     && at.under_or
-                    && field.ty.map_or(true, |t| t == FieldType::Number)
+                    && field.ty.is_none_or(|t| t == FieldType::Number)
                 {
                     self.warnings.push(
                         Error::new(
@@ -1047,7 +1047,7 @@ fn is_plain_decimal(n: &str) -> bool {
         || (int.starts_with(|c: char| matches!(c, '1'..='9'))
             && int.bytes().all(|b| b.is_ascii_digit()));
     int_ok
-        && frac.map_or(true, |f| {
+        && frac.is_none_or(|f| {
             !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())
         })
 }
