@@ -1046,10 +1046,7 @@ fn is_plain_decimal(n: &str) -> bool {
     let int_ok = int == "0"
         || (int.starts_with(|c: char| matches!(c, '1'..='9'))
             && int.bytes().all(|b| b.is_ascii_digit()));
-    int_ok
-        && frac.is_none_or(|f| {
-            !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit())
-        })
+    int_ok && frac.is_none_or(|f| !f.is_empty() && f.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Whether PHP's `json_decode` reads the plain decimal `n` without rounding:
