@@ -713,9 +713,14 @@ impl fmt::Display for SelectItem<'_> {
         match self {
             SelectItem::Wildcard { .. } => f.write_str("*"),
             SelectItem::Expr { expr, alias } => {
-                // A bare predicate in the SELECT list would swallow the alias
-                // keyword position; it never needs parentheses otherwise.
-                child(f, expr, PREC_ADD)?;
+                // Items are read at operand level, so a predicate needs
+                // parentheses; so does a `*` expression, which bare would
+                // read back as the `SELECT *` wildcard.
+                if let Expr::Star { .. } = expr {
+                    f.write_str("(*)")?;
+                } else {
+                    child(f, expr, PREC_ADD)?;
+                }
                 if let Some(a) = alias {
                     write!(f, "{a}")?;
                 }
