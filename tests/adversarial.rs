@@ -199,3 +199,69 @@ fn deep_nesting_within_the_limit_translates() {
         assert!(t.is_ok(), "{target} at depth {depth}: {:?}", t.err());
     }
 }
+
+#[test]
+fn target_limits_are_options() {
+    // the targets' limits live in the same `Limits` value and can be tightened
+    let tight = Limits {
+        soql_max_string_chars: 3,
+        soql_max_statement_chars: 1_000,
+        soql_max_offset: 10,
+        dynamics_max_url_chars: 300,
+        dynamics_max_conditions: 2,
+        dynamics_max_expands: 1,
+        sugar_max_groups: 1,
+        ..Limits::default()
+    };
+    let o = opts(tight);
+    let t = |q: &str, target: Target| -> Vec<Code> {
+        match kql::translate(q, Lang::Kql, target, &o) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.iter().filter(|d| d.is_error()).map(|d| d.code).collect(),
+        }
+    };
+    let sf = Target::Salesforce;
+    assert_eq!(
+        t("SELECT Id FROM Account WHERE Name = 'abcd'", sf),
+        [Code::SoqlStringTooLong]
+    );
+    assert_eq!(t("SELECT Id FROM Account WHERE Name = 'abc'", sf), []);
+    assert_eq!(
+        t("SELECT Id FROM Account OFFSET 11", sf),
+        [Code::SoqlOffsetRange]
+    );
+    let long = format!(
+        "SELECT Id FROM Account WHERE Name IN ({})",
+        vec!["'a'"; 400].join(", ")
+    );
+    assert_eq!(t(&long, sf), [Code::SoqlStatementTooLong]);
+    let dy = Target::Dynamics;
+    assert_eq!(
+        t(
+            "SELECT name FROM account WHERE a = 1 AND b = 2 AND c = 3",
+            dy
+        ),
+        [Code::DynamicsTooManyConditions]
+    );
+    assert_eq!(
+        t("SELECT name, p.a, q.b FROM account", dy),
+        [Code::DynamicsTooManyExpands]
+    );
+    let long = format!(
+        "SELECT name FROM account WHERE name = '{}'",
+        "x".repeat(300)
+    );
+    assert_eq!(t(&long, dy), [Code::DynamicsUrlTooLong]);
+    let su = Target::Sugarcrm;
+    assert_eq!(
+        t(
+            "SELECT a FROM Accounts WHERE a = 1 OR (b = 2 AND c = 3)",
+            su
+        ),
+        [Code::SugarTooDeep]
+    );
+    assert_eq!(t("SELECT a FROM Accounts WHERE a = 1 OR b = 2", su), []);
+    // the messages state the limit
+    let e = kql::translate("SELECT Id FROM Account OFFSET 11", Lang::Kql, sf, &o).unwrap_err();
+    assert!(e.0[0].message.contains("at most 10"), "{}", e.0[0].message);
+}

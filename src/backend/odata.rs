@@ -35,7 +35,7 @@
 //!   ordered map, so the JSON is deterministic.
 //! - **URL length** (§6): the URL (`entity_set?query_string` plus
 //!   [`SERVICE_ROOT_RESERVE`] characters for `https://<org>…/api/data/v9.2/`)
-//!   must not exceed [`MAX_URL_LEN`] = 32,768 characters, else `B026`.
+//!   must not exceed `Limits::dynamics_max_url_chars` (default [`MAX_URL_LEN`] = 32,768 characters), else `B026`.
 //!
 //! # Names
 //!
@@ -529,7 +529,8 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             self.cond(&mut out, c, false);
             out
         });
-        if self.conditions > MAX_CONDITIONS {
+        let max_conditions = self.options.limits.dynamics_max_conditions;
+        if self.conditions > max_conditions {
             let span = self
                 .q
                 .filter
@@ -540,7 +541,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     Code::DynamicsTooManyConditions,
                     span,
                     format!(
-                        "the dynamics `$filter` has {} conditions, over dataverse's limit of {MAX_CONDITIONS}",
+                        "the dynamics `$filter` has {} conditions, over dataverse's limit of {max_conditions}",
                         self.conditions
                     ),
                 )
@@ -574,12 +575,13 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         let question_mark = usize::from(!query_string.is_empty());
         let url_len =
             SERVICE_ROOT_RESERVE + table.entity_set.len() + question_mark + query_string.len();
-        if url_len > MAX_URL_LEN {
+        let max_url = self.options.limits.dynamics_max_url_chars;
+        if url_len > max_url {
             self.errors.push(
                 Error::new(
                     Code::DynamicsUrlTooLong,
                     self.whole_span(),
-                    format!("the dynamics request url is {url_len} characters, over dataverse's limit of {MAX_URL_LEN}"),
+                    format!("the dynamics request url is {url_len} characters, over dataverse's limit of {max_url}"),
                 )
                 .with_help(format!(
                     "shorten long string literals or `IN` lists (the count includes {SERVICE_ROOT_RESERVE} characters for the service root)"
@@ -833,17 +835,18 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         if navs.is_empty() {
             return (Some(select), None);
         }
-        if let Some((_, _, span)) = navs.get(MAX_EXPANDS) {
+        let max_expands = self.options.limits.dynamics_max_expands;
+        if let Some((_, _, span)) = navs.get(max_expands) {
             self.errors.push(
                 Error::new(
                     Code::DynamicsTooManyExpands,
                     *span,
                     format!(
-                        "the dynamics `$expand` has {} navigation properties, over dataverse's limit of {MAX_EXPANDS}",
+                        "the dynamics `$expand` has {} navigation properties, over dataverse's limit of {max_expands}",
                         navs.len()
                     ),
                 )
-                .with_help(format!("select properties of at most {MAX_EXPANDS} related tables")),
+                .with_help(format!("select properties of at most {max_expands} related tables")),
             );
         }
         if select.is_empty() {

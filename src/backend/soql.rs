@@ -103,12 +103,12 @@ use crate::span::Span;
 use crate::{Lang, Options};
 
 /// Longest SOQL statement, in characters (A.1 row 26).
-const MAX_STATEMENT_CHARS: usize = 100_000;
+pub const MAX_STATEMENT_CHARS: usize = 100_000;
 /// Longest string literal, in characters between the quotes after escaping
 /// (A.1 row 26, A.2).
-const MAX_STRING_CHARS: usize = 4_000;
+pub const MAX_STRING_CHARS: usize = 4_000;
 /// Largest `OFFSET` (A.1 row 20).
-const MAX_OFFSET: u64 = 2_000;
+pub const MAX_OFFSET: u64 = 2_000;
 /// Deepest condition nesting the backend lowers.
 const MAX_DEPTH: usize = 256;
 
@@ -138,8 +138,10 @@ impl fmt::Display for SoqlQuery {
 /// Lowers a validated query to a SOQL statement, returning it with the
 /// backend's warnings, or every error found.
 pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Error>), Errors> {
-    let _ = options;
+    let limits = &options.limits;
     let mut l = Lowerer {
+        max_string_chars: limits.soql_max_string_chars,
+        max_offset: limits.soql_max_offset,
         out: String::with_capacity(estimate(q)),
         errors: Vec::new(),
         warnings: Vec::new(),
@@ -147,13 +149,14 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Err
     };
     l.query(q);
     if l.errors.is_empty() {
-        let n = statement_chars(&l.out);
-        if n > MAX_STATEMENT_CHARS {
+        let max = limits.soql_max_statement_chars;
+        let n = statement_chars(&l.out, max);
+        if n > max {
             l.errors.push(
                 Error::new(
                     Code::SoqlStatementTooLong,
                     query_span(q),
-                    format!("salesforce statement is {n} characters (utf-16 units), over the soql limit of {MAX_STATEMENT_CHARS}"),
+                    format!("salesforce statement is {n} characters (utf-16 units), over the soql limit of {max}"),
                 )
                 .with_help("select fewer fields or shorten the `IN` lists and strings; split the query into several"),
             );
@@ -176,9 +179,9 @@ fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
 }
 
-/// The statement's length in characters, counted only when the byte length could exceed the limit.
-fn statement_chars(s: &str) -> usize {
-    if s.len() <= MAX_STATEMENT_CHARS {
+/// The statement's length in characters, counted only when the byte length could exceed `max`.
+fn statement_chars(s: &str, max: usize) -> usize {
+    if s.len() <= max {
         s.len()
     } else {
         utf16_len(s)
@@ -405,6 +408,10 @@ impl Hash for Caseless<'_> {
 }
 
 struct Lowerer {
+    /// `Limits::soql_max_string_chars`.
+    max_string_chars: usize,
+    /// `Limits::soql_max_offset`.
+    max_offset: u64,
     out: String,
     errors: Vec<Error>,
     warnings: Vec<Error>,
@@ -456,12 +463,12 @@ impl Lowerer {
             let _ = write!(self.out, " LIMIT {}", limit.value);
         }
         if let Some(offset) = q.offset {
-            if offset.value > MAX_OFFSET {
+            if offset.value > self.max_offset {
                 self.errors.push(
                     Error::new(
                         Code::SoqlOffsetRange,
                         offset.span,
-                        format!("salesforce `OFFSET` is at most {MAX_OFFSET}, found {}", offset.value),
+                        format!("salesforce `OFFSET` is at most {}, found {}", self.max_offset, offset.value),
                     )
                     .with_help("page further with a `WHERE` condition on the sort key (e.g. `Id > 'last seen id'`) instead of `OFFSET`"),
                 );
@@ -749,9 +756,10 @@ impl Lowerer {
         }
         self.out.push_str(trail);
         let body = self.out.get(body_start..).unwrap_or("");
-        if body.len() > MAX_STRING_CHARS {
+        let max = self.max_string_chars;
+        if body.len() > max {
             let n = utf16_len(body);
-            if n > MAX_STRING_CHARS {
+            if n > max {
                 let what = if like {
                     "`LIKE` pattern"
                 } else {
@@ -761,7 +769,7 @@ impl Lowerer {
                     Error::new(
                         Code::SoqlStringTooLong,
                         span,
-                        format!("salesforce {what} is {n} characters (utf-16 units) after escaping, over the soql limit of {MAX_STRING_CHARS}"),
+                        format!("salesforce {what} is {n} characters (utf-16 units) after escaping, over the soql limit of {max}"),
                     )
                     .with_help("shorten the value; `\\`, `'`, newline, carriage return and tab count twice"),
                 );

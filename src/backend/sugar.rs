@@ -215,6 +215,7 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SugarRequest, Vec<
         errors: Vec::new(),
         warnings: Vec::new(),
         extended: q.extended || options.extended,
+        max_groups: options.limits.sugar_max_groups,
         too_deep: false,
         too_nested: false,
     };
@@ -397,6 +398,8 @@ struct Lowerer {
     errors: Vec<Error>,
     warnings: Vec<Error>,
     extended: bool,
+    /// `Limits::sugar_max_groups`.
+    max_groups: usize,
     /// `B045` was reported.
     too_deep: bool,
     /// The recursion guard was reported.
@@ -556,13 +559,13 @@ impl Lowerer {
             under_or: at.under_or || g == Group::Or,
             nesting: at.nesting,
         };
-        if inner.groups > MAX_GROUP_DEPTH && !self.too_deep {
+        if inner.groups > self.max_groups && !self.too_deep {
             self.too_deep = true;
             self.errors.push(
                 Error::new(
                     Code::SugarTooDeep,
                     span,
-                    format!("sugarcrm takes at most {MAX_GROUP_DEPTH} nested `$and`/`$or` groups; this condition needs more"),
+                    format!("sugarcrm takes at most {} nested `$and`/`$or` groups; this condition needs more", self.max_groups),
                 )
                 .with_help("sugarcrm rejects a deeper body; simplify the alternation of AND and OR"),
             );
