@@ -147,6 +147,7 @@ fn ident_len(s: &str) -> usize {
 /// Whether `i` starts with the word `kw`: `kw` followed by a character that
 /// cannot continue a word (what [`Parser::word`] would return, without
 /// scanning a longer word that does not start with `kw`).
+#[inline]
 fn starts_with_word(i: &str, kw: &str) -> bool {
     if !has_prefix(i, kw) {
         return false;
@@ -158,21 +159,33 @@ fn starts_with_word(i: &str, kw: &str) -> bool {
     }
 }
 
-/// `i.starts_with(p)` for the short, constant `p` of keywords and symbols:
-/// a byte loop that usually stops at the first byte, with no call to `memcmp`.
+/// `i.starts_with(p)` for the short `p` of keywords and symbols: a byte
+/// loop that usually stops at the first byte, with no call to `memcmp`.
+#[inline]
 fn has_prefix(i: &str, p: &str) -> bool {
     let (i, p) = (i.as_bytes(), p.as_bytes());
     i.len() >= p.len() && i.iter().zip(p).all(|(a, b)| a == b)
+}
+
+/// A closed `'…'` literal at the start of `i` with no doubled quote in it:
+/// its text and the input after the closing quote.
+fn plain_string(i: &str) -> Option<(&str, &str)> {
+    let body = i.strip_prefix('\'')?;
+    let k = find_quote(body.as_bytes())?;
+    if body.as_bytes().get(k + 1) == Some(&b'\'') {
+        return None;
+    }
+    Some((&body[..k], &body[k + 1..]))
 }
 
 /// The offset of the first `'` in `b`: a byte loop over the first bytes
 /// (most literals are short), then `memchr` (long ones).
 fn find_quote(b: &[u8]) -> Option<usize> {
     const SHORT: usize = 32;
-    match b.iter().take(SHORT).position(|&c| c == b'\'') {
+    let (short, long) = b.split_at(b.len().min(SHORT));
+    match short.iter().position(|&c| c == b'\'') {
         Some(k) => Some(k),
-        None if b.len() > SHORT => memchr::memchr(b'\'', &b[SHORT..]).map(|k| k + SHORT),
-        None => None,
+        None => memchr::memchr(b'\'', long).map(|k| k + SHORT),
     }
 }
 
@@ -291,6 +304,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Marks `rest` as the end of a token and skips the whitespace after it.
+    #[inline]
     fn token_end(&self, rest: &'s str) -> &'s str {
         self.last_end.set(self.pos(rest));
         &rest[blanks_len(rest)..]
@@ -355,7 +369,29 @@ impl<'s> Parser<'s> {
     // ---- lexical helpers -------------------------------------------------
 
     /// The identifier-like word at `i`, if `i` starts with one.
+    #[inline]
     fn word(&self, i: &'s str) -> Option<(&'s str, &'s str)> {
+        // ASCII words inline; anything non-ASCII goes to `word_slow`.
+        let b = i.as_bytes();
+        let &first = b.first()?;
+        if first.is_ascii() {
+            if !(first.is_ascii_alphabetic() || first == b'_') {
+                return None;
+            }
+            let n = 1 + b[1..]
+                .iter()
+                .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
+                .unwrap_or(b.len() - 1);
+            if b.get(n).is_none_or(u8::is_ascii) {
+                return Some(i.split_at(n));
+            }
+        }
+        Self::word_slow(i)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn word_slow(i: &'s str) -> Option<(&'s str, &'s str)> {
         let &first = i.as_bytes().first()?;
         let starts = if first.is_ascii() {
             first.is_ascii_alphabetic() || first == b'_'
@@ -365,11 +401,13 @@ impl<'s> Parser<'s> {
         starts.then(|| i.split_at(ident_len(i)))
     }
 
+    #[inline]
     fn peek_kw(&self, i: &'s str, kw: &str) -> bool {
         starts_with_word(i, kw)
     }
 
     /// Consumes keyword `kw` (upper case, whole word).
+    #[inline]
     fn kw(&self, i: &'s str, kw: &'static str) -> PResult<'s, Span> {
         if starts_with_word(i, kw) {
             let start = self.pos(i);
@@ -381,6 +419,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Consumes `kw` if present.
+    #[inline]
     fn opt_kw(&self, i: &'s str, kw: &'static str) -> (&'s str, Option<Span>) {
         if !starts_with_word(i, kw) {
             return (i, None);
@@ -392,6 +431,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Consumes the symbol `s`.
+    #[inline]
     fn sym(&self, i: &'s str, s: &'static str, expected: &'static str) -> PResult<'s, Span> {
         if has_prefix(i, s) {
             let start = self.pos(i);
@@ -422,13 +462,19 @@ impl<'s> Parser<'s> {
     /// `ident {"." ident}` with no blanks around the dots. After a dot any
     /// word is allowed (`Owner.Limit`); the first segment must not be a keyword.
     fn path(&self, i: &'s str, expected: &'static str) -> PResult<'s, Ident<'s>> {
-        let start = self.pos(i);
-        let Some((w, mut rest)) = self.word(i) else {
+        let Some((w, rest)) = self.word(i) else {
             return fail(PErr::expected(i, expected));
         };
         if is_keyword(w) {
             return fail(PErr::expected(i, expected));
         }
+        self.path_rest(i, rest)
+    }
+
+    /// [`Self::path`] once its first word, ending where `rest` starts, has
+    /// been read and found not to be a keyword.
+    fn path_rest(&self, i: &'s str, mut rest: &'s str) -> PResult<'s, Ident<'s>> {
+        let start = self.pos(i);
         while let Some(after_dot) = rest.strip_prefix('.') {
             match self.word(after_dot) {
                 Some((_, r)) => rest = r,
@@ -448,23 +494,20 @@ impl<'s> Parser<'s> {
 
     /// `'…'` with `''` for a quote. Borrowed unless a quote was doubled.
     fn string(&self, i: &'s str) -> PResult<'s, Expr<'s>> {
-        let start = self.pos(i);
-        let body = &i[1..];
-        let bytes = body.as_bytes();
-        match find_quote(bytes) {
+        match plain_string(i) {
             // The usual case: no doubled quote, the value borrows the input.
-            Some(k) if bytes.get(k + 1) != Some(&b'\'') => {
-                let rest = &body[k + 1..];
+            Some((value, rest)) => {
+                let start = self.pos(i);
                 let r = self.token_end(rest);
                 Ok((
                     r,
                     Expr::String {
-                        value: Cow::Borrowed(&body[..k]),
+                        value: Cow::Borrowed(value),
                         span: Span::new(start, self.pos(rest)),
                     },
                 ))
             }
-            _ => self.string_unescaping(i),
+            None => self.string_unescaping(i),
         }
     }
 
@@ -569,7 +612,10 @@ impl<'s> Parser<'s> {
         let (i, _) = self.kw(i, "SELECT")?;
         let (i, distinct) = self.opt_kw(i, "DISTINCT");
         let (mut i, first) = self.select_item(i, depth)?;
-        let mut select = vec![first];
+        // Room for a few items up front: growing a Vec from one element
+        // costs a reallocation.
+        let mut select = Vec::with_capacity(4);
+        select.push(first);
         while let Ok((r, _)) = self.sym(i, ",", "`,`") {
             let (r, item) = self.select_item(r, depth)?;
             select.push(item);
@@ -598,12 +644,12 @@ impl<'s> Parser<'s> {
             joins.push(j);
             i = r;
         }
-        let (i, where_clause) = match self.kw(i, "WHERE") {
-            Ok((r, _)) => {
+        let (i, where_clause) = match self.opt_kw(i, "WHERE") {
+            (r, Some(_)) => {
                 let (r, e) = self.expr(r, depth)?;
                 (r, Some(e))
             }
-            Err(_) => (i, None),
+            (_, None) => (i, None),
         };
         let (i, group_by) = if self.peek_kw(i, "GROUP") {
             let gstart = self.pos(i);
@@ -629,12 +675,12 @@ impl<'s> Parser<'s> {
         } else {
             (i, None)
         };
-        let (i, having) = match self.kw(i, "HAVING") {
-            Ok((r, _)) => {
+        let (i, having) = match self.opt_kw(i, "HAVING") {
+            (r, Some(_)) => {
                 let (r, e) = self.expr(r, depth)?;
                 (r, Some(e))
             }
-            Err(_) => (i, None),
+            (_, None) => (i, None),
         };
         let (i, order_by) = if self.peek_kw(i, "ORDER") {
             let (r, _) = self.kw(i, "ORDER")?;
@@ -665,19 +711,19 @@ impl<'s> Parser<'s> {
         } else {
             (i, Vec::new())
         };
-        let (i, limit) = match self.kw(i, "LIMIT") {
-            Ok((r, _)) => {
+        let (i, limit) = match self.opt_kw(i, "LIMIT") {
+            (r, Some(_)) => {
                 let (r, e) = self.operand(r, depth)?;
                 (r, Some(e))
             }
-            Err(_) => (i, None),
+            (_, None) => (i, None),
         };
-        let (i, offset) = match self.kw(i, "OFFSET") {
-            Ok((r, _)) => {
+        let (i, offset) = match self.opt_kw(i, "OFFSET") {
+            (r, Some(_)) => {
                 let (r, e) = self.operand(r, depth)?;
                 (r, Some(e))
             }
-            Err(_) => (i, None),
+            (_, None) => (i, None),
         };
         let q = Query {
             distinct,
@@ -726,8 +772,8 @@ impl<'s> Parser<'s> {
             ));
         }
         match self.word(i) {
-            Some((w, _)) if !is_keyword(w) && keyword_in_other_case(w).is_none() => {
-                let (r, name) = self.path(i, "an alias")?;
+            Some((w, rest)) if !is_keyword(w) && keyword_in_other_case(w).is_none() => {
+                let (r, name) = self.path_rest(i, rest)?;
                 Ok((
                     r,
                     Some(Alias {
@@ -1104,9 +1150,32 @@ impl<'s> Parser<'s> {
         }
         let mut list = Vec::new();
         let mut r = r;
+        // Values are operands at `depth + 1`; when that depth is allowed, a
+        // plain string literal followed by `,` or `)` is the whole operand
+        // (no operator can follow), so it is built here, in place.
+        let shortcut = depth < self.max_depth;
         if !r.starts_with(')') {
             loop {
-                let (r2, v) = self.in_value(r, depth + 1)?;
+                if shortcut {
+                    if let Some((value, after)) = plain_string(r) {
+                        let r2 = self.token_end(after);
+                        if r2.starts_with([',', ')']) {
+                            list.push(Expr::String {
+                                value: Cow::Borrowed(value),
+                                span: Span::new(self.pos(r), self.pos(after)),
+                            });
+                            match self.sym(r2, ",", "`,`") {
+                                Ok((r3, _)) => r = r3,
+                                Err(_) => {
+                                    r = r2;
+                                    break;
+                                }
+                            }
+                            continue;
+                        }
+                    }
+                }
+                let (r2, v) = self.operand(r, depth + 1)?;
                 list.push(v);
                 r = r2;
                 match self.sym(r, ",", "`,`") {
@@ -1125,20 +1194,6 @@ impl<'s> Parser<'s> {
                 span: self.span_from(start),
             },
         ))
-    }
-
-    /// One value of an `IN` list: [`Self::operand`], with a shortcut for the
-    /// common case of a string literal followed by `,` or `)`, where the
-    /// operand can be nothing more than the literal (same result, same errors).
-    fn in_value(&self, i: &'s str, depth: usize) -> PResult<'s, Expr<'s>> {
-        if i.starts_with('\'') {
-            self.depth_check(i, depth)?;
-            let (r, e) = self.string(i)?;
-            if r.starts_with([',', ')']) {
-                return Ok((r, e));
-            }
-        }
-        self.operand(i, depth)
     }
 
     /// A literal, a path or `*` (never recursive: `(` and calls are handled by `prefix`).
@@ -1197,7 +1252,7 @@ impl<'s> Parser<'s> {
                     }
                     _ if is_keyword(w) => fail(PErr::expected(i, "a property name or value")),
                     _ => {
-                        let (r, ident) = self.path(i, "a property name")?;
+                        let (r, ident) = self.path_rest(i, rest)?;
                         Ok((r, Expr::Column { ident }))
                     }
                 }
