@@ -313,9 +313,12 @@ fn check_grammar(name: &str, dots: bool) -> Result<(), BadName> {
     if name.is_empty() {
         return Err(BadName::Empty);
     }
+    // Bytes, not chars: a valid name is ASCII, and the first byte that is
+    // not allowed starts a character (every byte before it was ASCII).
+    let char_at = |i: usize| name[i..].chars().next().unwrap_or('\0');
     let mut at_start = true;
-    for c in name.chars() {
-        if c == '.' {
+    for (i, &b) in name.as_bytes().iter().enumerate() {
+        if b == b'.' {
             if !dots {
                 return Err(BadName::Dotted);
             }
@@ -324,12 +327,12 @@ fn check_grammar(name: &str, dots: bool) -> Result<(), BadName> {
             }
             at_start = true;
         } else if at_start {
-            if !c.is_ascii_alphabetic() {
-                return Err(BadName::BadStart(c));
+            if !b.is_ascii_alphabetic() {
+                return Err(BadName::BadStart(char_at(i)));
             }
             at_start = false;
-        } else if !(c.is_ascii_alphanumeric() || c == '_') {
-            return Err(BadName::BadChar(c));
+        } else if !(b.is_ascii_alphanumeric() || b == b'_') {
+            return Err(BadName::BadChar(char_at(i)));
         }
     }
     if at_start {
@@ -340,14 +343,43 @@ fn check_grammar(name: &str, dots: bool) -> Result<(), BadName> {
 
 /// The reserved word `segment` spells, if any.
 fn reserved(segment: &str) -> Option<&'static str> {
-    if segment.len() > 8 {
+    let b = segment.as_bytes();
+    if b.is_empty() || b.len() > 8 || !b.iter().all(u8::is_ascii_alphabetic) {
         return None;
     }
-    RESERVED
-        .iter()
-        .copied()
-        .find(|r| r.eq_ignore_ascii_case(segment))
+    let mut key = [0; 8];
+    key[..b.len()].copy_from_slice(b);
+    key.make_ascii_uppercase();
+    RESERVED_PACKED
+        .binary_search(&u64::from_be_bytes(key))
+        .ok()
+        .map(|i| RESERVED[i])
 }
+
+/// [`RESERVED`] as big-endian `u64`s, zero-padded (every word has at most 8
+/// letters), so a lookup is a binary search over integers. Zero padding
+/// sorts before any letter, so this is sorted as [`RESERVED`] is.
+const RESERVED_PACKED: [u64; RESERVED.len()] = {
+    let mut packed = [0; RESERVED.len()];
+    let mut i = 0;
+    while i < RESERVED.len() {
+        let w = RESERVED[i].as_bytes();
+        assert!(w.len() <= 8);
+        let mut key = [0; 8];
+        let mut k = 0;
+        while k < w.len() {
+            key[k] = w[k];
+            k += 1;
+        }
+        packed[i] = u64::from_be_bytes(key);
+        assert!(
+            i == 0 || packed[i - 1] < packed[i],
+            "RESERVED must be sorted"
+        );
+        i += 1;
+    }
+    packed
+};
 
 /// User text for a one-line message: control characters escaped, long text cut.
 fn shown(s: &str) -> String {
@@ -385,6 +417,46 @@ fn is_plain_decimal(s: &str) -> bool {
     };
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
     digits(int) && frac.is_none_or(digits)
+}
+
+/// Names seen so far, compared without regard to ASCII case: the first few
+/// are kept in place and scanned (no hashing, no allocation for the usual
+/// short lists), the rest go to a hash set, so the cost stays linear.
+struct Seen<'a> {
+    few: [&'a str; Seen::FEW],
+    n: usize,
+    many: HashSet<Caseless<'a>>,
+}
+
+impl<'a> Seen<'a> {
+    const FEW: usize = 16;
+
+    fn new() -> Self {
+        Seen {
+            few: [""; Seen::FEW],
+            n: 0,
+            many: HashSet::new(),
+        }
+    }
+
+    /// Adds `name`; `false` when it was already there (as `HashSet::insert`).
+    fn insert(&mut self, name: &'a str) -> bool {
+        if self.n < Seen::FEW {
+            if self.few[..self.n]
+                .iter()
+                .any(|f| f.eq_ignore_ascii_case(name))
+            {
+                return false;
+            }
+            self.few[self.n] = name;
+            self.n += 1;
+            return true;
+        }
+        if self.many.is_empty() {
+            self.many.extend(self.few.iter().map(|f| Caseless(f)));
+        }
+        self.many.insert(Caseless(name))
+    }
 }
 
 /// A name compared without regard to ASCII case, for duplicate detection.
@@ -460,7 +532,8 @@ impl Lowerer {
         }
         self.order_by(&q.order_by);
         if let Some(limit) = q.limit {
-            let _ = write!(self.out, " LIMIT {}", limit.value);
+            self.out.push_str(" LIMIT ");
+            push_u64(&mut self.out, limit.value);
         }
         if let Some(offset) = q.offset {
             if offset.value > self.max_offset {
@@ -473,7 +546,8 @@ impl Lowerer {
                     .with_help("page further with a `WHERE` condition on the sort key (e.g. `Id > 'last seen id'`) instead of `OFFSET`"),
                 );
             }
-            let _ = write!(self.out, " OFFSET {}", offset.value);
+            self.out.push_str(" OFFSET ");
+            push_u64(&mut self.out, offset.value);
         }
     }
 
@@ -482,13 +556,13 @@ impl Lowerer {
             self.internal(object_span, "the select list is empty");
             return;
         }
-        let mut seen: HashSet<Caseless<'_>> = HashSet::with_capacity(fields.len());
+        let mut seen = Seen::new();
         let mut first = true;
         for f in fields {
             if !self.field_ok(f) {
                 continue;
             }
-            if !seen.insert(Caseless(&f.path)) {
+            if !seen.insert(&f.path) {
                 self.warnings.push(
                     Error::new(
                         Code::DuplicateField,
@@ -508,13 +582,13 @@ impl Lowerer {
     }
 
     fn order_by(&mut self, keys: &[ir::OrderKey<'_>]) {
-        let mut seen: HashSet<Caseless<'_>> = HashSet::with_capacity(keys.len());
+        let mut seen = Seen::new();
         let mut first = true;
         for k in keys {
             if !self.field_ok(&k.field) {
                 continue;
             }
-            if !seen.insert(Caseless(&k.field.path)) {
+            if !seen.insert(&k.field.path) {
                 self.warnings.push(
                     Error::new(
                         Code::DuplicateOrderKey,
@@ -579,7 +653,11 @@ impl Lowerer {
             );
             return false;
         }
-        let head = name.split('.').next().unwrap_or(name);
+        let head = name
+            .as_bytes()
+            .iter()
+            .position(|&b| b == b'.')
+            .map_or(name, |dot| &name[..dot]);
         if let Some(word) = reserved(head) {
             self.errors.push(
                 Error::new(Code::SoqlReserved, span, format!("invalid salesforce {what} `{name}`{note}: `{word}` is a soql reserved word"))
@@ -714,7 +792,17 @@ impl Lowerer {
 
     fn value(&mut self, v: &Value<'_>) {
         match &v.literal {
-            Literal::String(s) => self.string("", s, "", false, v.span),
+            Literal::String(s) => {
+                // Nothing to escape and short enough: copied in one piece.
+                if s.len() <= self.max_string_chars && plain_len(s, false) == s.len() {
+                    self.out.reserve(s.len() + 2);
+                    self.out.push('\'');
+                    self.out.push_str(s);
+                    self.out.push('\'');
+                } else {
+                    self.string("", s, "", false, v.span);
+                }
+            }
             Literal::Number(n) => {
                 if is_plain_decimal(n) {
                     self.out.push_str(n);
@@ -737,7 +825,9 @@ impl Lowerer {
     fn string(&mut self, lead: &str, text: &str, trail: &str, like: bool, span: Span) {
         self.out.push('\'');
         let body_start = self.out.len();
-        self.out.push_str(lead);
+        if !lead.is_empty() {
+            self.out.push_str(lead);
+        }
         if let Err(c) = escape_into(&mut self.out, text, like) {
             let what = if like {
                 "`LIKE` pattern"
@@ -754,11 +844,12 @@ impl Lowerer {
             );
             return;
         }
-        self.out.push_str(trail);
-        let body = self.out.get(body_start..).unwrap_or("");
+        if !trail.is_empty() {
+            self.out.push_str(trail);
+        }
         let max = self.max_string_chars;
-        if body.len() > max {
-            let n = utf16_len(body);
+        if self.out.len() - body_start > max {
+            let n = utf16_len(self.out.get(body_start..).unwrap_or(""));
             if n > max {
                 let what = if like {
                     "`LIKE` pattern"
@@ -779,10 +870,48 @@ impl Lowerer {
     }
 }
 
+/// Appends `n` in decimal (what `write!(out, "{n}")` does, without the
+/// formatting machinery).
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(buf[i..].iter().map(|&d| char::from(d)));
+}
+
+/// The length of the start of `s` that [`escape_into`] copies unchanged:
+/// up to the first byte that may need escaping or start a control character
+/// (`0xC2` leads U+0080–U+00BF, where the C1 controls are).
+fn plain_len(s: &str, like: bool) -> usize {
+    s.bytes()
+        .position(|b| {
+            b < 0x20
+                || matches!(b, b'\\' | b'\'' | 0x7f | 0xc2)
+                || (like && matches!(b, b'%' | b'_'))
+        })
+        .unwrap_or(s.len())
+}
+
 /// Appends `s` escaped for a SOQL string literal (A.2). Runs without
 /// anything to escape are copied whole. Returns the first control
 /// character SOQL cannot carry.
 fn escape_into(out: &mut String, s: &str, like: bool) -> Result<(), char> {
+    // Fast path: a byte scan for anything that may need escaping or be a
+    // control character (`0xC2` leads U+0080–U+00BF, where the C1 controls
+    // are); text before it is copied in one piece, without decoding.
+    let plain = plain_len(s, like);
+    out.push_str(&s[..plain]);
+    if plain == s.len() {
+        return Ok(());
+    }
+    let s = &s[plain..];
     let mut run = 0;
     for (i, c) in s.char_indices() {
         let rep = match c {
@@ -1621,6 +1750,54 @@ mod tests {
     }
 
     // ---- names ----
+
+    #[test]
+    fn seen_names_ignore_case_past_the_inline_few() {
+        let names: Vec<String> = (0..40).map(|i| format!("Field{i}")).collect();
+        let upper: Vec<String> = names.iter().map(|n| n.to_ascii_uppercase()).collect();
+        let mut seen = Seen::new();
+        for n in &names {
+            assert!(seen.insert(n));
+        }
+        for (n, u) in names.iter().zip(&upper) {
+            assert!(!seen.insert(n));
+            assert!(!seen.insert(u));
+        }
+        assert!(seen.insert("Field40"));
+        // through the public path: a repeat past the first sixteen is dropped
+        let fields: Vec<String> = (0..20).map(|i| format!("F{i}")).collect();
+        let src = format!("SELECT {}, f3, F19 FROM Account", fields.join(", "));
+        let t = translate(&src, Lang::Kql, Target::Salesforce, &Options::default()).unwrap();
+        assert_eq!(
+            t.request.to_string(),
+            format!("SELECT {} FROM Account", fields.join(", "))
+        );
+        assert_eq!(t.warnings.len(), 2);
+    }
+
+    #[test]
+    fn numbers_and_reserved_lookup() {
+        for n in [0, 7, 10, 2000, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
+        for w in RESERVED {
+            assert_eq!(reserved(&w.to_ascii_lowercase()), Some(*w));
+        }
+        for w in [
+            "",
+            "ANDS",
+            "AN",
+            "A\u{0}",
+            "AND\u{0}",
+            "Name",
+            "Owner",
+            "EXCLUDESX",
+        ] {
+            assert_eq!(reserved(w), None, "{w:?}");
+        }
+    }
 
     #[test]
     fn reserved_words_are_rejected_in_any_case() {
