@@ -289,8 +289,13 @@ pub fn check<'a>(
 /// Lowers a validated query to `target`'s native request (see [`backend`]).
 pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Translation, Errors> {
     let (request, mut warnings) = backend::lower(q, target, options)?;
-    let mut all = q.warnings.clone();
-    all.append(&mut warnings);
+    let all = if q.warnings.is_empty() {
+        warnings
+    } else {
+        let mut all = q.warnings.clone();
+        all.append(&mut warnings);
+        all
+    };
     Ok(Translation {
         target,
         request,
@@ -312,8 +317,9 @@ pub fn translate(
     target: Target,
     options: &Options,
 ) -> Result<Translation, Errors> {
-    let ast = parse(src, lang, options)?;
-    let ir = validate(&ast, lang, Some(target), options)?;
+    // The tree is dropped before lowering: the IR borrows the text, not the
+    // tree, so the backend works with less memory in play.
+    let ir = validate(&parse(src, lang, options)?, lang, Some(target), options)?;
     lower(&ir, target, options).map_err(|mut e| {
         e.0.extend(ir.warnings.iter().cloned());
         e
