@@ -40,6 +40,7 @@ use serde::Serialize;
 pub mod ast;
 pub mod backend;
 pub mod error;
+pub mod eval;
 pub mod ir;
 mod parser;
 pub mod span;
