@@ -590,10 +590,9 @@ impl fmt::Display for Expr<'_> {
             }
             Expr::Neg { expr, .. } => {
                 f.write_str("-")?;
-                // `- -1` must not print as `--1`.
-                if matches!(**expr, Expr::Number { ref text, .. } if text.starts_with('-'))
-                    || matches!(**expr, Expr::Neg { .. })
-                {
+                // `- -1` must not print as `--1`, and `- 5` (a negated
+                // literal, not the literal `-5`) must not print as `-5`.
+                if matches!(**expr, Expr::Number { .. } | Expr::Neg { .. }) {
                     f.write_str(" ")?;
                 }
                 child(f, expr, PREC_NEG)

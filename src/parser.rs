@@ -125,9 +125,13 @@ fn fail<T>(e: PErr) -> Result<T, nom::Err<PErr>> {
 /// languages differ in what validation accepts).
 pub(crate) fn parse_query<'a>(src: &'a str, limits: &Limits) -> Result<Query<'a>, Error> {
     if src.len() > limits.max_input_bytes {
+        let mut cut = limits.max_input_bytes.min(src.len());
+        while !src.is_char_boundary(cut) {
+            cut -= 1;
+        }
         return Err(Error::new(
             Code::InputTooLarge,
-            Span::new(limits.max_input_bytes.min(src.len()), src.len()),
+            Span::new(cut, src.len()),
             format!("query is {} bytes, over the limit of {} bytes", src.len(), limits.max_input_bytes),
         )
         .with_help("shorten the query or raise `Limits::max_input_bytes`"));
@@ -256,7 +260,7 @@ impl<'s> Parser<'s> {
             return Err(nom::Err::Failure(
                 PErr::coded(i, Code::TooDeep, format!("nesting is deeper than the limit of {}", self.max_depth))
                     .help("flatten the parentheses or raise `Limits::max_depth`")
-                    .len(1),
+                    .len(i.chars().next().map_or(0, char::len_utf8)),
             ));
         }
         Ok(())
@@ -796,7 +800,7 @@ impl<'s> Parser<'s> {
             }
             '!' => fail(PErr::coded(i, Code::InvalidCharacter, "unexpected `!`").help("write `!=` for not equal").len(1)),
             '"' | '`' | '[' => fail(
-                PErr::coded(i, Code::InvalidCharacter, format!("unexpected `{c}`"))
+                PErr::coded(i, Code::InvalidCharacter, format!("unexpected {}", quote_char(c)))
                     .help("strings use single quotes ('text'); property names are written without quotes")
                     .len(1),
             ),
@@ -890,6 +894,16 @@ impl<'s> Parser<'s> {
         if rest.starts_with('!') && !rest.starts_with("!=") {
             return Error::new(Code::InvalidCharacter, Span::new(at, at + 1), "unexpected `!`").with_help("write `!=` for not equal");
         }
+        if let Some(c) = rest.chars().next().filter(|c| NON_TOKEN_PUNCTUATION.contains(*c)) {
+            let help = match c {
+                '"' | '`' | '[' | ']' => "strings use single quotes ('text'); property names are written without quotes",
+                ';' => "send a single query without a statement terminator",
+                '#' => "comments are not supported",
+                '$' | ':' | '?' | '@' => "query parameters are not supported; write the value as a literal",
+                _ => "remove the character; it is not part of the query language",
+            };
+            return Error::new(Code::InvalidCharacter, Span::new(at, at + 1), format!("unexpected {}", quote_char(c))).with_help(help);
+        }
         if let Some(c) = rest.chars().next() {
             if !c.is_ascii_graphic() && !c.is_alphanumeric() && !c.is_whitespace() || c.is_control() {
                 return Error::new(Code::InvalidCharacter, span, format!("unexpected character {}", char_name(c)))
@@ -922,6 +936,18 @@ fn w_static(kind: JoinKind) -> &'static str {
         JoinKind::Right => "RIGHT",
         JoinKind::Full => "FULL",
         JoinKind::Cross => "CROSS",
+    }
+}
+
+/// ASCII punctuation that cannot start any token.
+const NON_TOKEN_PUNCTUATION: &str = "\"#$&:;?@[\\]^`{|}~";
+
+/// A character in backticks for a message (a backtick itself as ``` `` ` `` ```).
+fn quote_char(c: char) -> String {
+    if c == '`' {
+        "`` ` ``".to_string()
+    } else {
+        format!("`{c}`")
     }
 }
 

@@ -330,6 +330,7 @@ impl<'o> Validator<'o> {
 
     /// A WHERE condition. `negated` tracks whether we are under a NOT (for
     /// the sugarcrm rule that names the construct).
+    #[allow(clippy::only_used_in_recursion)]
     fn cond<'a>(&mut self, e: &Expr<'a>, negated: bool) -> Option<Cond<'a>> {
         match e {
             Expr::And { operands, span } | Expr::Or { operands, span } => {
@@ -346,7 +347,7 @@ impl<'o> Validator<'o> {
                     }
                 }
                 let span = *span;
-                ok.then(|| if is_and { Cond::And { operands: out, span } } else { Cond::Or { operands: out, span } })
+                ok.then_some(if is_and { Cond::And { operands: out, span } } else { Cond::Or { operands: out, span } })
             }
             Expr::Not { expr, span } => {
                 self.dql_documented(*span, "`NOT`");
@@ -416,7 +417,7 @@ impl<'o> Validator<'o> {
                     }
                 }
                 let field = field?;
-                ok.then(|| Cond::In { field, values, negated: *not, span: *span })
+                ok.then_some(Cond::In { field, values, negated: *not, span: *span })
             }
             Expr::IsNull { expr, negated: not, span } => {
                 self.count_predicate();
@@ -461,7 +462,12 @@ impl<'o> Validator<'o> {
             if !self.extended {
                 self.err(
                     Error::new(Code::ExpectedProperty, lhs.span(), format!("expected a property name on the left of `{}`", op.symbol()))
-                        .with_help(format!("write `{rhs} {} {lhs}` (extended mode accepts either order)", op.flipped().symbol())),
+                        .with_help(match (lhs, op) {
+                            // `NULL = x` swapped would be `x = NULL`, itself an error.
+                            (Expr::Null { .. }, CmpOp::Ne) => format!("write `{rhs} IS NOT NULL`"),
+                            (Expr::Null { .. }, _) => format!("write `{rhs} IS NULL`"),
+                            _ => format!("write `{rhs} {} {lhs}` (extended mode accepts either order)", op.flipped().symbol()),
+                        }),
                 );
                 return None;
             }
@@ -739,9 +745,10 @@ fn classify_temporal(s: &str) -> Temporal {
         return Temporal::None;
     };
     let date_ok = (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m);
+    let bad_date = if (1..=12).contains(&m) { "no such day" } else { "no such month" };
     let date = Date { year: y as u16, month: m as u8, day: d as u8 };
     if b.len() == 10 {
-        return if date_ok { Temporal::Date(date) } else { Temporal::Invalid("no such day") };
+        return if date_ok { Temporal::Date(date) } else { Temporal::Invalid(bad_date) };
     }
     if b.get(10) != Some(&b'T') || b.len() < 19 || b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
         return Temporal::None;
@@ -783,7 +790,7 @@ fn classify_temporal(s: &str) -> Temporal {
         _ => return Temporal::None,
     };
     if !date_ok {
-        return Temporal::Invalid("no such day");
+        return Temporal::Invalid(bad_date);
     }
     if hh > 23 || mi > 59 || ss > 59 {
         return Temporal::Invalid("time out of range");
