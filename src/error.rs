@@ -137,6 +137,18 @@ codes! {
     LiteralAsProperty = "S105", Warning;
 
     // ---- salesforce backend: B001–B019 (src/backend/soql.rs) ----
+    /// salesforce: a field or object name outside the soql identifier grammar (`[A-Za-z][A-Za-z0-9_]*` segments joined by `.`)
+    SoqlIdentifier = "B001", Error;
+    /// salesforce: a field or object name that is a soql reserved word (any letter case)
+    SoqlReserved = "B002", Error;
+    /// salesforce: `OFFSET` above 2,000
+    SoqlOffsetRange = "B003", Error;
+    /// salesforce: a string contains a control character soql cannot escape (only newline, carriage return and tab can be)
+    SoqlControlChar = "B004", Error;
+    /// salesforce: a string literal longer than 4,000 characters after escaping
+    SoqlStringTooLong = "B005", Error;
+    /// salesforce: the soql statement is longer than 100,000 characters
+    SoqlStatementTooLong = "B006", Error;
 
     // ---- dynamics backend: B020–B039 (src/backend/odata.rs) ----
 

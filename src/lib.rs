@@ -42,6 +42,8 @@ pub mod backend;
 pub mod error;
 pub mod eval;
 pub mod ir;
+#[doc(hidden)]
+pub mod oracle;
 mod parser;
 pub mod span;
 mod validate;
