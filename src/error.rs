@@ -204,7 +204,13 @@ pub struct Error {
 impl Error {
     /// A diagnostic with the severity of its code.
     pub fn new(code: Code, span: Span, message: impl Into<Cow<'static, str>>) -> Self {
-        Error { code, severity: code.severity(), message: message.into(), span, help: None }
+        Error {
+            code,
+            severity: code.severity(),
+            message: message.into(),
+            span,
+            help: None,
+        }
     }
 
     /// Adds a help line.
@@ -362,7 +368,9 @@ impl miette::Diagnostic for Error {
         })
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = miette::LabeledSpan> + '_>> {
         Some(Box::new(std::iter::once(miette::LabeledSpan::underline(
@@ -389,8 +397,12 @@ mod tests {
 
     #[test]
     fn render_points_at_the_span() {
-        let e = Error::new(Code::Function, Span::new(7, 15), "functions are not supported: `COUNT`")
-            .with_help("select property names instead");
+        let e = Error::new(
+            Code::Function,
+            Span::new(7, 15),
+            "functions are not supported: `COUNT`",
+        )
+        .with_help("select property names instead");
         let out = e.render("SELECT COUNT(*) FROM Leads");
         assert_eq!(
             out,

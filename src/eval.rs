@@ -62,9 +62,13 @@
 //! **`ORDER BY`** sorts stably (ties keep the input order) with NULL as the
 //! smallest value: first under `ASC`, last under `DESC` — the default of
 //! Salesforce, SQL Server/Dataverse and MySQL/SugarCRM. Values of different
-//! kinds sort as NULL < booleans < numbers < date/datetime strings (as
-//! instants) < other strings < arrays and objects (equal to each other);
-//! strings follow the same case rule as comparisons.
+//! kinds sort as NULL < booleans < numbers < strings < arrays and objects
+//! (equal to each other). Strings sort as text, with the same case rule as
+//! comparisons — except that when every string value of a sort key (among the
+//! rows being sorted) is an ISO-8601 date or datetime with a zone, that key
+//! sorts them as instants (a datetime column with mixed offsets sorts
+//! chronologically; a text column that merely holds one date-like value
+//! still sorts as text).
 //!
 //! **`OFFSET`, then `LIMIT`** are applied to the sorted rows.
 //!
@@ -94,7 +98,9 @@ pub struct EvalOptions {
 
 impl Default for EvalOptions {
     fn default() -> Self {
-        EvalOptions { case_insensitive: true }
+        EvalOptions {
+            case_insensitive: true,
+        }
     }
 }
 
@@ -198,15 +204,34 @@ pub fn eval<R: Record>(query: &Query<'_>, records: &[R], options: &EvalOptions) 
 
 /// Like [`eval`], but returns the positions in `records` of the result rows,
 /// in result order.
-pub fn eval_indices<R: Record>(query: &Query<'_>, records: &[R], options: &EvalOptions) -> Vec<usize> {
+pub fn eval_indices<R: Record>(
+    query: &Query<'_>,
+    records: &[R],
+    options: &EvalOptions,
+) -> Vec<usize> {
     let mut rows: Vec<usize> = (0..records.len())
-        .filter(|&i| query.filter.as_ref().map_or(true, |c| matches(c, &records[i], options).is_true()))
+        .filter(|&i| {
+            query
+                .filter
+                .as_ref()
+                .is_none_or(|c| matches(c, &records[i], options).is_true())
+        })
         .collect();
     if !query.order_by.is_empty() {
+        let modes: Vec<StringOrder> = query
+            .order_by
+            .iter()
+            .map(|k| string_order(records, &rows, &k.field.path))
+            .collect();
         rows.sort_by(|&a, &b| {
-            for key in &query.order_by {
+            for (key, mode) in query.order_by.iter().zip(&modes) {
                 let path = key.field.path.as_ref();
-                let ord = sort_cmp(records[a].get_path(path), records[b].get_path(path), options);
+                let ord = sort_cmp(
+                    records[a].get_path(path),
+                    records[b].get_path(path),
+                    *mode,
+                    options,
+                );
                 let ord = match key.direction {
                     Direction::Asc => ord,
                     Direction::Desc => ord.reverse(),
@@ -218,8 +243,12 @@ pub fn eval_indices<R: Record>(query: &Query<'_>, records: &[R], options: &EvalO
             Ordering::Equal
         });
     }
-    let offset = query.offset.map_or(0, |c| usize::try_from(c.value).unwrap_or(usize::MAX));
-    let limit = query.limit.map_or(usize::MAX, |c| usize::try_from(c.value).unwrap_or(usize::MAX));
+    let offset = query
+        .offset
+        .map_or(0, |c| usize::try_from(c.value).unwrap_or(usize::MAX));
+    let limit = query.limit.map_or(usize::MAX, |c| {
+        usize::try_from(c.value).unwrap_or(usize::MAX)
+    });
     rows.into_iter().skip(offset).take(limit).collect()
 }
 
@@ -230,7 +259,12 @@ pub fn project<R: Record>(query: &Query<'_>, record: &R) -> Value {
         Selection::Fields { fields } => Value::Object(
             fields
                 .iter()
-                .map(|f| (f.path.to_string(), record.get_path(&f.path).cloned().unwrap_or(Value::Null)))
+                .map(|f| {
+                    (
+                        f.path.to_string(),
+                        record.get_path(&f.path).cloned().unwrap_or(Value::Null),
+                    )
+                })
                 .collect(),
         ),
     }
@@ -239,15 +273,22 @@ pub fn project<R: Record>(query: &Query<'_>, record: &R) -> Value {
 /// The truth value of a condition on one record.
 pub fn matches<R: Record>(cond: &Cond<'_>, record: &R, options: &EvalOptions) -> Truth {
     match cond {
-        Cond::And { operands, .. } => {
-            operands.iter().fold(Truth::True, |acc, c| acc.and(matches(c, record, options)))
-        }
-        Cond::Or { operands, .. } => {
-            operands.iter().fold(Truth::False, |acc, c| acc.or(matches(c, record, options)))
-        }
+        Cond::And { operands, .. } => operands
+            .iter()
+            .fold(Truth::True, |acc, c| acc.and(matches(c, record, options))),
+        Cond::Or { operands, .. } => operands
+            .iter()
+            .fold(Truth::False, |acc, c| acc.or(matches(c, record, options))),
         Cond::Not { operand, .. } => matches(operand, record, options).not(),
-        Cond::Compare { field, op, value, .. } => compare(value_of(record, &field.path), *op, &value.literal, options),
-        Cond::Like { field, pattern, negated, .. } => {
+        Cond::Compare {
+            field, op, value, ..
+        } => compare(value_of(record, &field.path), *op, &value.literal, options),
+        Cond::Like {
+            field,
+            pattern,
+            negated,
+            ..
+        } => {
             let t = like(value_of(record, &field.path), pattern, options);
             if *negated {
                 t.not()
@@ -255,11 +296,16 @@ pub fn matches<R: Record>(cond: &Cond<'_>, record: &R, options: &EvalOptions) ->
                 t
             }
         }
-        Cond::In { field, values, negated, .. } => {
+        Cond::In {
+            field,
+            values,
+            negated,
+            ..
+        } => {
             let v = value_of(record, &field.path);
-            let t = values
-                .iter()
-                .fold(Truth::False, |acc, lit| acc.or(compare(v, CmpOp::Eq, &lit.literal, options)));
+            let t = values.iter().fold(Truth::False, |acc, lit| {
+                acc.or(compare(v, CmpOp::Eq, &lit.literal, options))
+            });
             if *negated {
                 t.not()
             } else {
@@ -278,17 +324,28 @@ fn value_of<'r, R: Record>(record: &'r R, path: &str) -> Option<&'r Value> {
 }
 
 /// `value op literal` in three-valued logic.
-pub fn compare(value: Option<&Value>, op: CmpOp, literal: &Literal<'_>, options: &EvalOptions) -> Truth {
-    let Some(value) = value else { return Truth::Unknown };
+pub fn compare(
+    value: Option<&Value>,
+    op: CmpOp,
+    literal: &Literal<'_>,
+    options: &EvalOptions,
+) -> Truth {
+    let Some(value) = value else {
+        return Truth::Unknown;
+    };
     let ord = match (literal, value) {
         (Literal::Number(lit), Value::Number(n)) => decimal_cmp(&n.to_string(), lit),
         (Literal::String(lit), Value::String(s)) => str_cmp(s, lit, options),
         (Literal::Bool(lit), Value::Bool(b)) => Some(b.cmp(lit)),
         (Literal::Date(d), Value::String(s)) => parse_instant(s).map(|i| i.cmp(&date_instant(*d))),
-        (Literal::DateTime(dt), Value::String(s)) => parse_instant(s).map(|i| i.cmp(&datetime_instant(dt))),
+        (Literal::DateTime(dt), Value::String(s)) => {
+            parse_instant(s).map(|i| i.cmp(&datetime_instant(dt)))
+        }
         _ => None,
     };
-    let Some(ord) = ord else { return Truth::Unknown };
+    let Some(ord) = ord else {
+        return Truth::Unknown;
+    };
     Truth::from_bool(match op {
         CmpOp::Eq => ord == Ordering::Equal,
         CmpOp::Ne => ord != Ordering::Equal,
@@ -300,8 +357,12 @@ pub fn compare(value: Option<&Value>, op: CmpOp, literal: &Literal<'_>, options:
 }
 
 fn like(value: Option<&Value>, pattern: &LikePattern<'_>, options: &EvalOptions) -> Truth {
-    let Some(value) = value else { return Truth::Unknown };
-    let Some(s) = value.as_str() else { return Truth::Unknown };
+    let Some(value) = value else {
+        return Truth::Unknown;
+    };
+    let Some(s) = value.as_str() else {
+        return Truth::Unknown;
+    };
     let (s, text) = if options.case_insensitive {
         (fold(s), fold(pattern.text()))
     } else {
@@ -320,28 +381,52 @@ fn fold(s: &str) -> String {
 
 fn str_cmp(a: &str, b: &str, options: &EvalOptions) -> Option<Ordering> {
     Some(if options.case_insensitive {
-        a.chars().flat_map(char::to_lowercase).cmp(b.chars().flat_map(char::to_lowercase))
+        a.chars()
+            .flat_map(char::to_lowercase)
+            .cmp(b.chars().flat_map(char::to_lowercase))
     } else {
         a.cmp(b)
     })
 }
 
+/// How a sort key compares strings: as instants when every string value of
+/// the key (in the rows being sorted) is an ISO date or datetime with a zone,
+/// else as text. Deciding per key keeps the order total.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StringOrder {
+    Instants,
+    Text,
+}
+
+fn string_order<R: Record>(records: &[R], rows: &[usize], path: &str) -> StringOrder {
+    let all_instants = rows
+        .iter()
+        .filter_map(|&i| records.get(i)?.get_path(path)?.as_str())
+        .all(|s| parse_instant(s).is_some());
+    if all_instants {
+        StringOrder::Instants
+    } else {
+        StringOrder::Text
+    }
+}
+
 /// The total order of `ORDER BY` (NULL smallest); see the module docs.
-fn sort_cmp(a: Option<&Value>, b: Option<&Value>, options: &EvalOptions) -> Ordering {
-    fn rank(v: Option<&Value>) -> (u8, Option<Instant>) {
+fn sort_cmp(
+    a: Option<&Value>,
+    b: Option<&Value>,
+    strings: StringOrder,
+    options: &EvalOptions,
+) -> Ordering {
+    fn rank(v: Option<&Value>) -> u8 {
         match v {
-            None | Some(Value::Null) => (0, None),
-            Some(Value::Bool(_)) => (1, None),
-            Some(Value::Number(_)) => (2, None),
-            Some(Value::String(s)) => match parse_instant(s) {
-                Some(i) => (3, Some(i)),
-                None => (4, None),
-            },
-            Some(Value::Array(_) | Value::Object(_)) => (5, None),
+            None | Some(Value::Null) => 0,
+            Some(Value::Bool(_)) => 1,
+            Some(Value::Number(_)) => 2,
+            Some(Value::String(_)) => 3,
+            Some(Value::Array(_) | Value::Object(_)) => 4,
         }
     }
-    let (ra, ia) = rank(a);
-    let (rb, ib) = rank(b);
+    let (ra, rb) = (rank(a), rank(b));
     if ra != rb {
         return ra.cmp(&rb);
     }
@@ -350,10 +435,12 @@ fn sort_cmp(a: Option<&Value>, b: Option<&Value>, options: &EvalOptions) -> Orde
         (Some(Value::Number(x)), Some(Value::Number(y))) => {
             decimal_cmp(&x.to_string(), &y.to_string()).unwrap_or(Ordering::Equal)
         }
-        (Some(Value::String(x)), Some(Value::String(y))) => match (ia, ib) {
-            (Some(i), Some(j)) => i.cmp(&j),
-            _ => str_cmp(x, y, options).unwrap_or(Ordering::Equal),
-        },
+        (Some(Value::String(x)), Some(Value::String(y))) => {
+            match (strings, parse_instant(x), parse_instant(y)) {
+                (StringOrder::Instants, Some(i), Some(j)) => i.cmp(&j),
+                _ => str_cmp(x, y, options).unwrap_or(Ordering::Equal),
+            }
+        }
         _ => Ordering::Equal,
     }
 }
@@ -387,7 +474,11 @@ impl Decimal {
                     return None;
                 }
                 // Saturate: anything this large compares by its sign alone.
-                e.parse::<i64>().unwrap_or(if e.starts_with('-') { i64::MIN / 4 } else { i64::MAX / 4 })
+                e.parse::<i64>().unwrap_or(if e.starts_with('-') {
+                    i64::MIN / 4
+                } else {
+                    i64::MAX / 4
+                })
             }
         };
         let (int, frac) = match mantissa.split_once('.') {
@@ -407,11 +498,19 @@ impl Decimal {
             digits.pop();
         }
         if digits.is_empty() {
-            return Some(Decimal { negative: false, digits, exp: 0 });
+            return Some(Decimal {
+                negative: false,
+                digits,
+                exp: 0,
+            });
         }
         let int_len = i64::try_from(int.len()).unwrap_or(i64::MAX / 4);
         let lead = i64::try_from(lead).unwrap_or(i64::MAX / 4);
-        Some(Decimal { negative, digits, exp: int_len.saturating_sub(lead).saturating_add(exp10) })
+        Some(Decimal {
+            negative,
+            digits,
+            exp: int_len.saturating_sub(lead).saturating_add(exp10),
+        })
     }
 
     fn signum(&self) -> i8 {
@@ -429,7 +528,10 @@ impl Ord for Decimal {
         if sa != sb || sa == 0 {
             return sa.cmp(&sb);
         }
-        let magnitude = self.exp.cmp(&other.exp).then_with(|| self.digits.cmp(&other.digits));
+        let magnitude = self
+            .exp
+            .cmp(&other.exp)
+            .then_with(|| self.digits.cmp(&other.digits));
         if sa < 0 {
             magnitude.reverse()
         } else {
@@ -465,7 +567,10 @@ fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
 }
 
 fn date_instant(d: Date) -> Instant {
-    (days_from_civil(i64::from(d.year), u32::from(d.month), u32::from(d.day)) * 86_400, 0)
+    (
+        days_from_civil(i64::from(d.year), u32::from(d.month), u32::from(d.day)) * 86_400,
+        0,
+    )
 }
 
 fn datetime_instant(dt: &DateTime) -> Instant {
@@ -529,7 +634,9 @@ fn parse_instant(s: &str) -> Option<Instant> {
             if j == start {
                 return None;
             }
-            let mut frac = std::str::from_utf8(&b[start..j.min(start + 9)]).ok()?.to_string();
+            let mut frac = std::str::from_utf8(&b[start..j.min(start + 9)])
+                .ok()?
+                .to_string();
             while frac.len() < 9 {
                 frac.push('0');
             }
@@ -561,7 +668,8 @@ fn parse_instant(s: &str) -> Option<Instant> {
         }
         _ => return None,
     };
-    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second) - offset_secs;
+    let secs = days * 86_400 + i64::from(hour) * 3600 + i64::from(minute) * 60 + i64::from(second)
+        - offset_secs;
     Some((secs, nanos))
 }
 
@@ -596,7 +704,11 @@ mod tests {
     fn truth(cond: &str, rec: Value) -> Truth {
         let src = format!("SELECT Id FROM X WHERE {cond}");
         let query = q(&src);
-        matches(query.filter.as_ref().unwrap(), &rec, &EvalOptions::default())
+        matches(
+            query.filter.as_ref().unwrap(),
+            &rec,
+            &EvalOptions::default(),
+        )
     }
 
     /// The 3VL tables through the query language: a = 1 (TRUE), b = 1 (FALSE), c IS UNKNOWN (NULL).
@@ -607,17 +719,42 @@ mod tests {
         for (a, ta) in atoms {
             assert_eq!(truth(&format!("NOT ({a})"), rec.clone()), ta.not());
             for (b, tb) in atoms {
-                assert_eq!(truth(&format!("{a} AND {b}"), rec.clone()), ta.and(tb), "{a} AND {b}");
-                assert_eq!(truth(&format!("{a} OR {b}"), rec.clone()), ta.or(tb), "{a} OR {b}");
-                assert_eq!(truth(&format!("NOT ({a} OR {b})"), rec.clone()), ta.or(tb).not());
+                assert_eq!(
+                    truth(&format!("{a} AND {b}"), rec.clone()),
+                    ta.and(tb),
+                    "{a} AND {b}"
+                );
+                assert_eq!(
+                    truth(&format!("{a} OR {b}"), rec.clone()),
+                    ta.or(tb),
+                    "{a} OR {b}"
+                );
+                assert_eq!(
+                    truth(&format!("NOT ({a} OR {b})"), rec.clone()),
+                    ta.or(tb).not()
+                );
             }
         }
     }
 
     #[test]
     fn null_and_missing_are_unknown() {
-        for rec in [json!({"x": null}), json!({}), json!([1, 2]), json!("text"), json!({"x": {"y": 1}})] {
-            for cond in ["x = 'a'", "x != 'a'", "x < 5", "x LIKE '%a%'", "x NOT LIKE 'a%'", "x IN ('a')", "x NOT IN ('a')"] {
+        for rec in [
+            json!({"x": null}),
+            json!({}),
+            json!([1, 2]),
+            json!("text"),
+            json!({"x": {"y": 1}}),
+        ] {
+            for cond in [
+                "x = 'a'",
+                "x != 'a'",
+                "x < 5",
+                "x LIKE '%a%'",
+                "x NOT LIKE 'a%'",
+                "x IN ('a')",
+                "x NOT IN ('a')",
+            ] {
                 let t = truth(cond, rec.clone());
                 assert_eq!(t, U, "{cond} on {rec}");
             }
@@ -649,21 +786,30 @@ mod tests {
         assert_eq!(truth("x = 1", json!({"x": 1.0})), T);
         assert_eq!(truth("x = 100", json!({"x": 1e2})), T);
         assert_eq!(truth("x = 0", json!({"x": -0.0})), T);
-        assert_eq!(truth("x > 9007199254740992", json!({"x": 9007199254740993u64})), T);
+        assert_eq!(
+            truth("x > 9007199254740992", json!({"x": 9007199254740993u64})),
+            T
+        );
         assert_eq!(truth("x < 18446744073709551616", json!({"x": u64::MAX})), T);
         assert_eq!(truth("x = -12.5", json!({"x": -12.5})), T);
         assert_eq!(truth("x < -12.4", json!({"x": -12.5})), T);
         assert_eq!(truth("x > -12.51", json!({"x": -12.5})), T);
         assert_eq!(truth("x > 1e-7", json!({"x": 1.5e-7})), T);
         assert_eq!(truth("x <= 0.00000015", json!({"x": 1.5e-7})), T);
-        assert_eq!(truth("x > 123456789012345678901234567890", json!({"x": 1e300})), T);
+        assert_eq!(
+            truth("x > 123456789012345678901234567890", json!({"x": 1e300})),
+            T
+        );
         let cmp = |a: &str, b: &str| decimal_cmp(a, b);
         assert_eq!(cmp("0010.50", "10.5"), Some(Ordering::Equal));
         assert_eq!(cmp("-0", "0.000"), Some(Ordering::Equal));
         assert_eq!(cmp("-1", "-0.5"), Some(Ordering::Less));
         assert_eq!(cmp(".5", "0.5"), Some(Ordering::Equal));
         assert_eq!(cmp("1e999999999999999999999", "1"), Some(Ordering::Greater));
-        assert_eq!(cmp("1e-999999999999999999999", "0"), Some(Ordering::Greater));
+        assert_eq!(
+            cmp("1e-999999999999999999999", "0"),
+            Some(Ordering::Greater)
+        );
         assert_eq!(cmp("abc", "1"), None);
         assert_eq!(cmp("1.", "1"), Some(Ordering::Equal));
         assert_eq!(cmp(".", "1"), None);
@@ -673,7 +819,9 @@ mod tests {
     #[test]
     fn strings_and_case() {
         let ci = EvalOptions::default();
-        let cs = EvalOptions { case_insensitive: false };
+        let cs = EvalOptions {
+            case_insensitive: false,
+        };
         let rec = json!({"x": "ÀcmE"});
         let query = q("SELECT x FROM X WHERE x = 'àCME'");
         let c = query.filter.as_ref().unwrap();
@@ -692,23 +840,79 @@ mod tests {
 
     #[test]
     fn dates_and_datetimes_as_instants() {
-        assert_eq!(truth("x = '2024-01-15T10:30:00Z'", json!({"x": "2024-01-15T12:30:00+02:00"})), T);
-        assert_eq!(truth("x = '2024-01-15T10:30:00Z'", json!({"x": "2024-01-15T12:30:00.000+0200"})), T);
-        assert_eq!(truth("x < '2024-01-15T10:30:00.5Z'", json!({"x": "2024-01-15T10:30:00.499Z"})), T);
-        assert_eq!(truth("x > '2024-01-15T10:30:00-05:00'", json!({"x": "2024-01-15T15:30:01Z"})), T);
+        assert_eq!(
+            truth(
+                "x = '2024-01-15T10:30:00Z'",
+                json!({"x": "2024-01-15T12:30:00+02:00"})
+            ),
+            T
+        );
+        assert_eq!(
+            truth(
+                "x = '2024-01-15T10:30:00Z'",
+                json!({"x": "2024-01-15T12:30:00.000+0200"})
+            ),
+            T
+        );
+        assert_eq!(
+            truth(
+                "x < '2024-01-15T10:30:00.5Z'",
+                json!({"x": "2024-01-15T10:30:00.499Z"})
+            ),
+            T
+        );
+        assert_eq!(
+            truth(
+                "x > '2024-01-15T10:30:00-05:00'",
+                json!({"x": "2024-01-15T15:30:01Z"})
+            ),
+            T
+        );
         assert_eq!(truth("x = '2024-02-29'", json!({"x": "2024-02-29"})), T);
-        assert_eq!(truth("x >= '2024-02-29'", json!({"x": "2024-02-28T23:59:59-01:00"})), T);
-        assert_eq!(truth("x = '2024-02-29'", json!({"x": "2024-02-29T00:00:00Z"})), T);
+        assert_eq!(
+            truth(
+                "x >= '2024-02-29'",
+                json!({"x": "2024-02-28T23:59:59-01:00"})
+            ),
+            T
+        );
+        assert_eq!(
+            truth("x = '2024-02-29'", json!({"x": "2024-02-29T00:00:00Z"})),
+            T
+        );
         // no zone, impossible dates, junk: UNKNOWN
-        assert_eq!(truth("x = '2024-01-15T10:30:00Z'", json!({"x": "2024-01-15T10:30:00"})), U);
+        assert_eq!(
+            truth(
+                "x = '2024-01-15T10:30:00Z'",
+                json!({"x": "2024-01-15T10:30:00"})
+            ),
+            U
+        );
         assert_eq!(truth("x < '2024-01-15'", json!({"x": "2023-02-29"})), U);
         assert_eq!(truth("x < '2024-01-15'", json!({"x": "2023-1-01"})), U);
-        assert_eq!(truth("x < '2024-01-15'", json!({"x": "2023-01-01T25:00:00Z"})), U);
+        assert_eq!(
+            truth("x < '2024-01-15'", json!({"x": "2023-01-01T25:00:00Z"})),
+            U
+        );
         assert_eq!(parse_instant("1970-01-01T00:00:00Z"), Some((0, 0)));
         assert_eq!(parse_instant("1970-01-01T01:00+01:00"), Some((0, 0)));
-        assert_eq!(parse_instant("0000-03-01"), Some((days_from_civil(0, 3, 1) * 86_400, 0)));
-        assert_eq!(parse_instant("1969-12-31T23:59:59.25Z"), Some((-1, 250_000_000)));
-        for junk in ["", "2024", "2024-01-01X", "2024-01-01T", "2024-01-01T10:00Z+", "２０２４-01-01", "2024-01-01T10:00:00.Z"] {
+        assert_eq!(
+            parse_instant("0000-03-01"),
+            Some((days_from_civil(0, 3, 1) * 86_400, 0))
+        );
+        assert_eq!(
+            parse_instant("1969-12-31T23:59:59.25Z"),
+            Some((-1, 250_000_000))
+        );
+        for junk in [
+            "",
+            "2024",
+            "2024-01-01X",
+            "2024-01-01T",
+            "2024-01-01T10:00Z+",
+            "２０２４-01-01",
+            "2024-01-01T10:00:00.Z",
+        ] {
             assert_eq!(parse_instant(junk), None, "{junk}");
         }
     }
@@ -731,7 +935,12 @@ mod tests {
             json!({"id": 5, "n": "a", "v": 1, "o": {"p": "z"}}),
         ];
         let opts = EvalOptions::default();
-        let ids = |src: &str| -> Vec<usize> { eval_indices(&q(src), &recs, &opts).into_iter().map(|i| i + 1).collect() };
+        let ids = |src: &str| -> Vec<usize> {
+            eval_indices(&q(src), &recs, &opts)
+                .into_iter()
+                .map(|i| i + 1)
+                .collect()
+        };
         assert_eq!(ids("SELECT id FROM X ORDER BY n"), [2, 4, 3, 5, 1]);
         assert_eq!(ids("SELECT id FROM X ORDER BY n DESC"), [1, 3, 5, 2, 4]);
         assert_eq!(ids("SELECT id FROM X ORDER BY v DESC, n"), [4, 3, 1, 2, 5]);
@@ -739,12 +948,20 @@ mod tests {
         assert_eq!(ids("SELECT id FROM X LIMIT 0"), Vec::<usize>::new());
         assert_eq!(ids("SELECT id FROM X OFFSET 99"), Vec::<usize>::new());
         assert_eq!(ids("SELECT id FROM X WHERE v = 1 OFFSET 1"), [5]);
-        let rows = eval(&q("SELECT id, o.p, missing FROM X WHERE id = 5"), &recs, &opts);
+        let rows = eval(
+            &q("SELECT id, o.p, missing FROM X WHERE id = 5"),
+            &recs,
+            &opts,
+        );
         assert_eq!(rows, [json!({"id": 5, "o.p": "z", "missing": null})]);
         let rows = eval(&q("SELECT * FROM X WHERE id = 4"), &recs, &opts);
         assert_eq!(rows, [json!({"id": 4, "v": 3})]);
-        let maps: Vec<Map<String, Value>> = recs.iter().filter_map(|r| r.as_object().cloned()).collect();
-        assert_eq!(eval_indices(&q("SELECT id FROM X WHERE n LIKE 'a%'"), &maps, &opts), [2, 4]);
+        let maps: Vec<Map<String, Value>> =
+            recs.iter().filter_map(|r| r.as_object().cloned()).collect();
+        assert_eq!(
+            eval_indices(&q("SELECT id FROM X WHERE n LIKE 'a%'"), &maps, &opts),
+            [2, 4]
+        );
     }
 
     #[test]
@@ -760,14 +977,39 @@ mod tests {
             json!({"k": {"a": 1}}),
             json!({"k": "Aa"}),
         ];
-        let idx = eval_indices(&q("SELECT k FROM X ORDER BY k"), &recs, &EvalOptions::default());
-        assert_eq!(idx, [6, 4, 3, 2, 5, 8, 0, 1, 7]);
+        // not every string is an instant: text order
+        let idx = eval_indices(
+            &q("SELECT k FROM X ORDER BY k"),
+            &recs,
+            &EvalOptions::default(),
+        );
+        assert_eq!(idx, [6, 4, 3, 5, 2, 8, 0, 1, 7]);
+        // every string is an instant: chronological (2024-01-01T00:00+01:00 is 2023-12-31T23:00Z)
+        let idx = eval_indices(
+            &q("SELECT k FROM X WHERE k != 'zz' AND k != 'Aa' ORDER BY k"),
+            &recs,
+            &EvalOptions::default(),
+        );
+        assert_eq!(idx, [2, 5]);
+        let idx = eval_indices(
+            &q("SELECT k FROM X WHERE k IS NOT NULL ORDER BY k DESC"),
+            &recs[2..7],
+            &EvalOptions::default(),
+        );
+        assert_eq!(idx, [3, 0, 1, 2]);
     }
 
     #[test]
     fn never_panics_on_odd_records() {
         let query = q("SELECT a.b, c FROM X WHERE a.b > 1 OR c LIKE '%x%' OR d IN (1, 'x') ORDER BY a.b DESC, c LIMIT 3");
-        let recs = vec![json!(null), json!(1), json!([]), json!({"a": []}), json!({"a": {"b": "x"}}), json!({"c": 3})];
+        let recs = vec![
+            json!(null),
+            json!(1),
+            json!([]),
+            json!({"a": []}),
+            json!({"a": {"b": "x"}}),
+            json!({"c": 3}),
+        ];
         let rows = eval(&query, &recs, &EvalOptions::default());
         assert!(rows.is_empty());
     }

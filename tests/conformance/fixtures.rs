@@ -13,7 +13,9 @@
 //! * the Salesforce object has a datetime column in one uniform UTC format
 //!   (`CreatedDate`, sortable: open-soql sorts datetime strings as text) and one
 //!   with mixed offsets (`LastActivityAt__c`, filtered, never sorted);
-//! * SugarCRM datetimes are whole seconds (the DB's `Y-m-d H:i:s`).
+//! * SugarCRM datetimes are whole seconds (the DB's `Y-m-d H:i:s`);
+//! * on the Salesforce object only `Description` holds newlines (open-soql's
+//!   LIKE `%` does not match one; the generator never LIKEs `Description`).
 //!
 //! Rows are sorted by the key, so "ties in fixture order" (what every engine
 //! does) is "ties by key" — the tie-break the dynamics backend appends.
@@ -114,7 +116,19 @@ impl Fixture {
         let rows: Vec<Value> = self
             .rows
             .iter()
-            .map(|r| Value::Object(self.columns.iter().map(|c| (c.name.to_string(), r.get(c.name).cloned().unwrap_or(Value::Null))).collect()))
+            .map(|r| {
+                Value::Object(
+                    self.columns
+                        .iter()
+                        .map(|c| {
+                            (
+                                c.name.to_string(),
+                                r.get(c.name).cloned().unwrap_or(Value::Null),
+                            )
+                        })
+                        .collect(),
+                )
+            })
             .collect();
         json!({ self.object: rows })
     }
@@ -187,15 +201,33 @@ pub const STRINGS: &[&str] = &[
     "-5",
 ];
 
-const INDUSTRIES: &[&str] = &["tech", "media", "banking", "", "o'neil & co", "ünï", "back\\", "50%", "a_b", "[x]"];
+const INDUSTRIES: &[&str] = &[
+    "tech",
+    "media",
+    "banking",
+    "",
+    "o'neil & co",
+    "ünï",
+    "back\\",
+    "50%",
+    "a_b",
+    "[x]",
+];
 
 fn datetime(rng: &mut Rng, offsets: bool, fraction: bool) -> String {
     let (y, mo) = (2022 + rng.below(4), 1 + rng.below(12));
     let d = 1 + rng.below(28);
     let (h, mi, s) = (rng.below(24), rng.below(60), rng.below(60));
-    let frac = if fraction && rng.chance(30) { format!(".{:03}", rng.below(1000)) } else { String::new() };
+    let frac = if fraction && rng.chance(30) {
+        format!(".{:03}", rng.below(1000))
+    } else {
+        String::new()
+    };
     let zone = if offsets {
-        rng.pick(&["Z", "+00:00", "+05:30", "-08:00", "+14:00", "-12:00", "+01:00"]).to_string()
+        rng.pick(&[
+            "Z", "+00:00", "+05:30", "-08:00", "+14:00", "-12:00", "+01:00",
+        ])
+        .to_string()
     } else {
         "Z".to_string()
     };
@@ -211,7 +243,11 @@ fn date(rng: &mut Rng) -> String {
 fn decimal(rng: &mut Rng) -> Value {
     let whole = rng.below(2_000_000) as i64 - 1_000_000;
     let cents = rng.below(100);
-    let text = if rng.chance(30) { format!("{whole}") } else { format!("{whole}.{cents:02}") };
+    let text = if rng.chance(30) {
+        format!("{whole}")
+    } else {
+        format!("{whole}.{cents:02}")
+    };
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
@@ -245,8 +281,16 @@ fn build(target: kql::Target, object: &'static str, columns: Vec<Column>, seed: 
                     kql::Target::Dynamics => format!("00000000-0000-4000-8000-{i:012}"),
                     kql::Target::Sugarcrm => format!("a0{i:04}-sugar"),
                 }),
-                Kind::Str if c.name.to_ascii_lowercase().contains("industr") || c.name.contains("city") => {
+                Kind::Str
+                    if c.name.to_ascii_lowercase().contains("industr")
+                        || c.name.contains("city") =>
+                {
                     json!(rng.pick(INDUSTRIES))
+                }
+                // open-soql's LIKE `%` does not match a newline: on salesforce only
+                // Description holds newlines, and the generator never LIKEs it there
+                Kind::Str if target == kql::Target::Salesforce && c.name != "Description" => {
+                    json!(string(&mut rng, i).replace('\n', " "))
                 }
                 Kind::Str => json!(string(&mut rng, i)),
                 Kind::Int => json!(rng.below(2001) as i64 - 1000),
@@ -280,11 +324,21 @@ fn build(target: kql::Target, object: &'static str, columns: Vec<Column>, seed: 
     }
     // Salesforce: open-soql reads the field list off the first record; make sure
     // it holds every column (soql_json fills absent fields with null anyway).
-    Fixture { target, object, columns, rows }
+    Fixture {
+        target,
+        object,
+        columns,
+        rows,
+    }
 }
 
 fn col(name: &'static str, kind: Kind, nullable: bool, sortable: bool) -> Column {
-    Column { name, kind, nullable, sortable }
+    Column {
+        name,
+        kind,
+        nullable,
+        sortable,
+    }
 }
 
 pub fn salesforce() -> Fixture {
@@ -299,7 +353,7 @@ pub fn salesforce() -> Fixture {
             col("NumberOfEmployees", Kind::Int, true, true),
             col("Score__c", Kind::Int, false, true),
             col("AnnualRevenue", Kind::Dec, true, true),
-            col("IsActive__c", Kind::Bool, false, true),
+            col("IsActive__c", Kind::Bool, false, false), // open-soql ignores booleans in ORDER BY
             col("LastActivityDate", Kind::Date, true, true),
             col("CreatedDate", Kind::DateTime, false, true),
             col("LastActivityAt__c", Kind::DateTime, true, false),

@@ -15,8 +15,9 @@
 //! a negated position, and every `!=`, `NOT IN` and `NOT LIKE`, uses a column
 //! that is never NULL (the 2-valued oracles disagree with SQL there; open-soql
 //! and odatapy are 2-valued); salesforce LIKE text has no backslash (open-soql
-//! does not match an escaped backslash) and datetime literals have no
-//! fraction (open-soql cannot parse one).
+//! does not match an escaped backslash), datetime literals have no
+//! fraction (open-soql cannot parse one) and no IN list holds datetimes
+//! (open-soql compares those as text).
 
 use std::fmt::Write as _;
 
@@ -47,7 +48,11 @@ fn quote(s: &str) -> String {
 
 impl<'f> Gen<'f> {
     pub fn new(fx: &'f Fixture, p: Profile, seed: u64) -> Self {
-        Gen { fx, p, rng: Rng::new(seed) }
+        Gen {
+            fx,
+            p,
+            rng: Rng::new(seed),
+        }
     }
 
     fn documented_dql(&self) -> bool {
@@ -81,12 +86,22 @@ impl<'f> Gen<'f> {
     }
 
     fn string_lit(&mut self, c: &Column) -> String {
+        let mut s = self.rng.pick(STRINGS).to_string();
         if self.rng.chance(70) {
-            if let Some(Value::String(s)) = self.value_of(c) {
-                return s;
+            if let Some(Value::String(v)) = self.value_of(c) {
+                s = v;
             }
         }
-        self.rng.pick(STRINGS).to_string()
+        // A quoted ISO date or datetime is a date literal in KQL (R19): against a
+        // text column that is a type mismatch the CRM rejects. Not generated.
+        if s.len() >= 10
+            && s.as_bytes()[4] == b'-'
+            && s.as_bytes()[7] == b'-'
+            && s[..4].bytes().all(|b| b.is_ascii_digit())
+        {
+            s = format!("x{s}");
+        }
+        s
     }
 
     fn number_lit(&mut self, c: &Column) -> String {
@@ -109,7 +124,7 @@ impl<'f> Gen<'f> {
                     base
                 }
             }
-            3 => format!("{base}.0"),
+            3 if !base.contains('.') => format!("{base}.0"),
             4 => {
                 let v: f64 = base.parse().unwrap_or(0.0);
                 format!("{}", (v + 0.5).round())
@@ -136,9 +151,13 @@ impl<'f> Gen<'f> {
         }
         if self.rng.chance(30) {
             // the same instant written at another offset is not attempted; just vary the zone
-            let zone_at = s.rfind(['Z', '+', '-']).filter(|&i| i > 18).unwrap_or(s.len());
+            let zone_at = s
+                .rfind(['Z', '+', '-'])
+                .filter(|&i| i > 18)
+                .unwrap_or(s.len());
             s.truncate(zone_at);
-            s.push_str(self.rng.pick(&["Z", "+00:00", "+05:30", "-08:00"]));
+            let zone: &str = *self.rng.pick(&["Z", "+00:00", "+05:30", "-08:00"][..]);
+            s.push_str(zone);
         }
         s
     }
@@ -185,9 +204,21 @@ impl<'f> Gen<'f> {
     }
 
     fn atom(&mut self, negative: bool, out: &mut String) {
-        let all = [Kind::Key, Kind::Str, Kind::Int, Kind::Dec, Kind::Bool, Kind::Date, Kind::DateTime];
+        let all = [
+            Kind::Key,
+            Kind::Str,
+            Kind::Int,
+            Kind::Dec,
+            Kind::Bool,
+            Kind::Date,
+            Kind::DateTime,
+        ];
         let doc_dql = self.documented_dql();
-        let choice = if doc_dql { self.rng.below(2) } else { self.rng.below(10) };
+        let choice = if doc_dql {
+            self.rng.below(2)
+        } else {
+            self.rng.below(10)
+        };
         match choice {
             // comparison
             0 | 2 | 3 | 4 => {
@@ -196,7 +227,11 @@ impl<'f> Gen<'f> {
                 let neg = negative || op == "!=" || op == "<>";
                 let cols = self.columns(neg, &all);
                 let c = *self.rng.pick(&cols);
-                let op = if c.kind == Kind::Bool && !["=", "!=", "<>"].contains(&op) { "=" } else { op };
+                let op = if c.kind == Kind::Bool && !["=", "!=", "<>"].contains(&op) {
+                    "="
+                } else {
+                    op
+                };
                 let lit = self.literal(c);
                 if self.p.extended && self.rng.chance(15) {
                     let flipped = match op {
@@ -214,11 +249,23 @@ impl<'f> Gen<'f> {
             // LIKE
             1 | 5 => {
                 let not_like = !doc_dql && !self.sugar_doc() && self.rng.chance(25);
-                let cols = self.columns(negative || not_like, &[Kind::Str]);
+                let mut cols = self.columns(negative || not_like, &[Kind::Str]);
+                if self.p.target == Target::Salesforce {
+                    cols.retain(|c| c.name != "Description"); // newlines: see fixtures.rs
+                }
                 let c = *self.rng.pick(&cols);
                 let text = self.like_text(c).replace('\'', "''");
-                let form = if doc_dql { 2 } else { self.rng.below(if self.p.extended { 5 } else { 3 }) };
-                let form = if not_like && self.p.target == Target::Sugarcrm && form != 3 && form != 4 { 2 } else { form };
+                let form = if doc_dql {
+                    2
+                } else {
+                    self.rng.below(if self.p.extended { 5 } else { 3 })
+                };
+                let form =
+                    if not_like && self.p.target == Target::Sugarcrm && form != 3 && form != 4 {
+                        2
+                    } else {
+                        form
+                    };
                 let pat = match form {
                     0 => format!("'{text}%'"),
                     1 => format!("'%{text}'"),
@@ -226,21 +273,50 @@ impl<'f> Gen<'f> {
                     3 => format!("'{text}'"),
                     _ => "'%'".to_string(),
                 };
-                let _ = write!(out, "{} {}LIKE {pat}", c.name, if not_like { "NOT " } else { "" });
+                let _ = write!(
+                    out,
+                    "{} {}LIKE {pat}",
+                    c.name,
+                    if not_like { "NOT " } else { "" }
+                );
             }
             // IN / NOT IN
             6 | 7 => {
                 let not_in = self.rng.chance(40);
-                let cols = self.columns(negative || not_in, &[Kind::Key, Kind::Str, Kind::Int, Kind::Dec, Kind::Date, Kind::DateTime]);
+                // open-soql compares IN-list datetimes as text: none on salesforce
+                let kinds: &[Kind] = if self.p.target == Target::Salesforce {
+                    &[Kind::Key, Kind::Str, Kind::Int, Kind::Dec, Kind::Date]
+                } else {
+                    &[
+                        Kind::Key,
+                        Kind::Str,
+                        Kind::Int,
+                        Kind::Dec,
+                        Kind::Date,
+                        Kind::DateTime,
+                    ]
+                };
+                let cols = self.columns(negative || not_in, kinds);
                 let c = *self.rng.pick(&cols);
                 let n = 1 + self.rng.below(4);
                 let items: Vec<String> = (0..n).map(|_| self.literal(c)).collect();
-                let _ = write!(out, "{} {}IN ({})", c.name, if not_in { "NOT " } else { "" }, items.join(", "));
+                let _ = write!(
+                    out,
+                    "{} {}IN ({})",
+                    c.name,
+                    if not_in { "NOT " } else { "" },
+                    items.join(", ")
+                );
             }
             // IS [NOT] NULL (two-valued: any column)
             _ => {
                 let c = self.rng.pick(&self.fx.columns).clone();
-                let _ = write!(out, "{} IS {}NULL", c.name, if self.rng.chance(50) { "NOT " } else { "" });
+                let _ = write!(
+                    out,
+                    "{} IS {}NULL",
+                    c.name,
+                    if self.rng.chance(50) { "NOT " } else { "" }
+                );
             }
         }
     }
@@ -292,7 +368,8 @@ impl<'f> Gen<'f> {
     pub fn query(&mut self) -> String {
         let mut q = String::from("SELECT ");
         let doc_dql = self.documented_dql();
-        let star_ok = self.p.target != Target::Salesforce && (self.p.lang == Lang::Kql || self.p.extended);
+        let star_ok =
+            self.p.target != Target::Salesforce && (self.p.lang == Lang::Kql || self.p.extended);
         let key = self.fx.key();
         if star_ok && self.rng.chance(12) {
             q.push('*');
@@ -327,7 +404,11 @@ impl<'f> Gen<'f> {
                 if keys.iter().any(|(k, _)| *k == c) {
                     continue;
                 }
-                let dir = if doc_dql { Some(*self.rng.pick(&["ASC", "DESC"])) } else { *self.rng.pick(&[None, Some("ASC"), Some("DESC")]) };
+                let dir = if doc_dql {
+                    Some(*self.rng.pick(&["ASC", "DESC"]))
+                } else {
+                    *self.rng.pick(&[None, Some("ASC"), Some("DESC")])
+                };
                 keys.push((c, dir));
             }
             if paged && !doc_dql && !keys.iter().any(|(k, _)| k == key) && self.rng.chance(90) {
@@ -335,7 +416,10 @@ impl<'f> Gen<'f> {
             }
         }
         if !keys.is_empty() {
-            let items: Vec<String> = keys.iter().map(|(k, d)| d.map_or(k.clone(), |d| format!("{k} {d}"))).collect();
+            let items: Vec<String> = keys
+                .iter()
+                .map(|(k, d)| d.map_or(k.clone(), |d| format!("{k} {d}")))
+                .collect();
             let _ = write!(q, " ORDER BY {}", items.join(", "));
         }
         if let Some(l) = limit {

@@ -188,7 +188,20 @@ fn parse_date(s: &str) -> Option<i64> {
     }
     let (y, m, d) = (digits(&s[0..4])?, digits(&s[5..7])?, digits(&s[8..10])?);
     let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    let dim = [31, if leap { 29 } else { 28 }, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+    let dim = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
     if !(1..=12).contains(&m) || d < 1 || d > dim[(m - 1) as usize] {
         return None;
     }
@@ -201,7 +214,11 @@ fn parse_iso_datetime(s: &str) -> Option<i64> {
     let day = parse_date(s.get(0..10)?)?;
     let rest = s.get(10..)?;
     let rest = rest.strip_prefix('T')?;
-    let (h, mi, se) = (digits(rest.get(0..2)?)?, digits(rest.get(3..5)?)?, digits(rest.get(6..8)?)?);
+    let (h, mi, se) = (
+        digits(rest.get(0..2)?)?,
+        digits(rest.get(3..5)?)?,
+        digits(rest.get(6..8)?)?,
+    );
     if rest.get(2..3)? != ":" || rest.get(5..6)? != ":" || h > 23 || mi > 59 || se > 59 {
         return None;
     }
@@ -265,7 +282,9 @@ fn bind(v: &Value, ty: ColType) -> Option<Db> {
             }
         }
         ColType::Datetime => match v {
-            Value::String(s) => parse_iso_datetime(s).or_else(|| parse_date(s)).map(Db::Time),
+            Value::String(s) => parse_iso_datetime(s)
+                .or_else(|| parse_date(s))
+                .map(Db::Time),
             _ => None,
         },
         ColType::Date => match v {
@@ -294,7 +313,11 @@ fn dec_cmp(a: &str, b: &str) -> Option<Ordering> {
         if s.contains(['e', 'E']) {
             // serde_json prints large/small floats with an exponent
             let f: f64 = s.parse().ok()?;
-            return norm(&format!("{}{}", if neg { "-" } else { "" }, format_args!("{f:.20}")));
+            return norm(&format!(
+                "{}{}",
+                if neg { "-" } else { "" },
+                format_args!("{f:.20}")
+            ));
         }
         let (i, f) = s.split_once('.').unwrap_or((s, ""));
         if !i.bytes().chain(f.bytes()).all(|b| b.is_ascii_digit()) {
@@ -308,9 +331,17 @@ fn dec_cmp(a: &str, b: &str) -> Option<Ordering> {
     let (na, ia, fa) = norm(a)?;
     let (nb, ib, fb) = norm(b)?;
     if na != nb {
-        return Some(if na { Ordering::Less } else { Ordering::Greater });
+        return Some(if na {
+            Ordering::Less
+        } else {
+            Ordering::Greater
+        });
     }
-    let mag = ia.len().cmp(&ib.len()).then_with(|| ia.cmp(&ib)).then_with(|| fa.cmp(&fb));
+    let mag = ia
+        .len()
+        .cmp(&ib.len())
+        .then_with(|| ia.cmp(&ib))
+        .then_with(|| fa.cmp(&fb));
     Some(if na { mag.reverse() } else { mag })
 }
 
@@ -327,7 +358,11 @@ fn db_cmp(a: &Db, b: &Db) -> Option<Ordering> {
 fn mysql_like(value: &str, pattern: &str) -> bool {
     let v: Vec<char> = fold(value).chars().collect();
     let mut p: Vec<(char, bool)> = Vec::new(); // (char, is_literal)
-    let mut it = fold(pattern).chars().collect::<Vec<_>>().into_iter().peekable();
+    let mut it = fold(pattern)
+        .chars()
+        .collect::<Vec<_>>()
+        .into_iter()
+        .peekable();
     while let Some(c) = it.next() {
         if c == '\\' {
             match it.next() {
@@ -406,7 +441,12 @@ fn eval_group(items: &[Value], op: Group, cx: &mut Ctx<'_>) -> Result<Option<T3>
     Ok(combine(op, &conds))
 }
 
-fn field_conds(field: &str, spec: &Value, cx: &mut Ctx<'_>, out: &mut Vec<T3>) -> Result<(), String> {
+fn field_conds(
+    field: &str,
+    spec: &Value,
+    cx: &mut Ctx<'_>,
+    out: &mut Vec<T3>,
+) -> Result<(), String> {
     let ty = cx.table.col(field)?;
     let ops: Vec<(&str, &Value)> = match spec {
         Value::Object(m) => m.iter().map(|(k, v)| (k.as_str(), v)).collect(),
@@ -419,7 +459,10 @@ fn field_conds(field: &str, spec: &Value, cx: &mut Ctx<'_>, out: &mut Vec<T3>) -
             return Err(format!("422 Did not recognize the operand: {op}"));
         }
         let raw_float = ty == ColType::Float
-            && matches!(op, "$equals" | "$not_equals" | "$lt" | "$lte" | "$gt" | "$gte" | "$between");
+            && matches!(
+                op,
+                "$equals" | "$not_equals" | "$lt" | "$lte" | "$gt" | "$gte" | "$between"
+            );
         let t = op_truth(op, v, ty, val.as_ref())?;
         if raw_float {
             cx.hoisted.push(t);
@@ -431,7 +474,9 @@ fn field_conds(field: &str, spec: &Value, cx: &mut Ctx<'_>, out: &mut Vec<T3>) -
 }
 
 fn cmp_truth(val: Option<&Db>, op: &str, bound: Option<Db>) -> T3 {
-    let (Some(a), Some(b)) = (val, bound) else { return T3::U };
+    let (Some(a), Some(b)) = (val, bound) else {
+        return T3::U;
+    };
     let Some(o) = db_cmp(a, &b) else { return T3::U };
     b3(match op {
         "=" => o == Ordering::Equal,
@@ -446,21 +491,33 @@ fn cmp_truth(val: Option<&Db>, op: &str, bound: Option<Db>) -> T3 {
 
 fn op_truth(op: &str, v: &Value, ty: ColType, val: Option<&Db>) -> Result<T3, String> {
     let is_null = b3(val.is_none());
-    let date_only = ty == ColType::Datetime && v.as_str().is_some_and(|s| s.len() < 11) && v.as_str().and_then(parse_date).is_some();
+    let date_only = ty == ColType::Datetime
+        && v.as_str().is_some_and(|s| s.len() < 11)
+        && v.as_str().and_then(parse_date).is_some();
     let day = v.as_str().and_then(parse_date);
     Ok(match op {
         "$is_null" => is_null,
         "$not_null" => not3(is_null),
         "$empty" => or3(is_null, cmp_truth(val, "=", Some(Db::Text(String::new())))),
-        "$not_empty" => and3(not3(is_null), cmp_truth(val, "!=", Some(Db::Text(String::new())))),
+        "$not_empty" => and3(
+            not3(is_null),
+            cmp_truth(val, "!=", Some(Db::Text(String::new()))),
+        ),
         "$equals" if date_only => {
             let d = day.unwrap_or_default();
-            and3(cmp_truth(val, ">=", Some(Db::Time(d))), cmp_truth(val, "<=", Some(Db::Time(d + 86_399))))
+            and3(
+                cmp_truth(val, ">=", Some(Db::Time(d))),
+                cmp_truth(val, "<=", Some(Db::Time(d + 86_399))),
+            )
         }
-        "$gt" if date_only => cmp_truth(val, ">=", Some(Db::Time(day.unwrap_or_default() + 86_400))),
+        "$gt" if date_only => {
+            cmp_truth(val, ">=", Some(Db::Time(day.unwrap_or_default() + 86_400)))
+        }
         "$gte" if date_only => cmp_truth(val, ">=", Some(Db::Time(day.unwrap_or_default()))),
         "$lt" if date_only => cmp_truth(val, "<=", Some(Db::Time(day.unwrap_or_default() - 1))),
-        "$lte" if date_only => cmp_truth(val, "<=", Some(Db::Time(day.unwrap_or_default() + 86_399))),
+        "$lte" if date_only => {
+            cmp_truth(val, "<=", Some(Db::Time(day.unwrap_or_default() + 86_399)))
+        }
         "$equals" | "$not_equals" | "$lt" | "$lte" | "$gt" | "$gte" => {
             if v.is_array() || v.is_object() {
                 return Err(format!("unmodelled: {op} with a non-scalar value"));
@@ -499,7 +556,11 @@ fn op_truth(op: &str, v: &Value, ty: ColType, val: Option<&Db>) -> Result<T3, St
                     Some(Db::Num(n)) => b3(mysql_like(n, &pat)),
                     Some(Db::Time(_)) => T3::U,
                 };
-                let t = if op == "$not_contains" { or3(is_null, not3(like)) } else { like };
+                let t = if op == "$not_contains" {
+                    or3(is_null, not3(like))
+                } else {
+                    like
+                };
                 acc = Some(match (acc, op) {
                     (None, _) => t,
                     (Some(a), "$not_contains") => and3(a, t),
@@ -509,13 +570,19 @@ fn op_truth(op: &str, v: &Value, ty: ColType, val: Option<&Db>) -> Result<T3, St
             acc.unwrap_or(T3::F)
         }
         "$in" | "$not_in" => {
-            let Some(arr) = v.as_array() else { return Err(format!("422 {op} requires an array")) };
+            let Some(arr) = v.as_array() else {
+                return Err(format!("422 {op} requires an array"));
+            };
             let member = |list: &[&Value]| -> T3 {
                 if list.is_empty() {
                     return T3::U; // `col IN (NULL)`
                 }
                 list.iter().fold(T3::F, |a, item| {
-                    let b = if item.is_null() { bind(&Value::String(String::new()), ty) } else { bind(item, ty) };
+                    let b = if item.is_null() {
+                        bind(&Value::String(String::new()), ty)
+                    } else {
+                        bind(item, ty)
+                    };
                     or3(a, cmp_truth(val, "=", b))
                 })
             };
@@ -540,24 +607,39 @@ fn op_truth(op: &str, v: &Value, ty: ColType, val: Option<&Db>) -> Result<T3, St
             }
         }
         "$between" | "$dateBetween" => {
-            let Some([lo, hi]) = v.as_array().map(Vec::as_slice).and_then(|s| <&[Value; 2]>::try_from(s).ok()) else {
+            let Some([lo, hi]) = v
+                .as_array()
+                .map(Vec::as_slice)
+                .and_then(|s| <&[Value; 2]>::try_from(s).ok())
+            else {
                 return Err(format!("422 {op} requires an array with two values."));
             };
-            and3(cmp_truth(val, ">=", bind(lo, ty)), cmp_truth(val, "<=", bind(hi, ty)))
+            and3(
+                cmp_truth(val, ">=", bind(lo, ty)),
+                cmp_truth(val, "<=", bind(hi, ty)),
+            )
         }
         other => return Err(format!("unmodelled operator {other}")),
     })
 }
 
 /// The truth of the body's filter on one row (`T` when there is no filter).
-pub fn row_matches(filter: Option<&Value>, table: &Table, row: &Map<String, Value>) -> Result<T3, String> {
+pub fn row_matches(
+    filter: Option<&Value>,
+    table: &Table,
+    row: &Map<String, Value>,
+) -> Result<T3, String> {
     let items = match filter {
         None => return Ok(T3::T),
         Some(Value::String(s)) if s.is_empty() => return Ok(T3::T),
         Some(Value::Array(a)) => a,
         Some(other) => return Err(format!("422 Unexpected filter type {other}")),
     };
-    let mut cx = Ctx { table, row, hoisted: Vec::new() };
+    let mut cx = Ctx {
+        table,
+        row,
+        hoisted: Vec::new(),
+    };
     let main = eval_group(items, Group::And, &mut cx)?;
     let mut all: Vec<T3> = cx.hoisted;
     all.extend(main);
@@ -574,7 +656,9 @@ fn order_keys(body: &Map<String, Value>, table: &Table) -> Result<Vec<(String, b
     for part in spec.split(',') {
         let (f, dir) = part.split_once(':').unwrap_or((part, ""));
         let f = f.trim();
-        table.col(f).map_err(|_| format!("422 Non existing field: {f} in module"))?;
+        table
+            .col(f)
+            .map_err(|_| format!("422 Non existing field: {f} in module"))?;
         if keys.iter().any(|(k, _)| k == f) {
             continue;
         }
@@ -603,8 +687,10 @@ pub fn execute(body: &Value, table: &Table) -> Result<Vec<usize>, String> {
         }
     }
     let keys = order_keys(body, table)?;
-    let typed: Vec<(String, ColType, bool)> =
-        keys.into_iter().map(|(k, d)| table.col(&k).map(|t| (k, t, d))).collect::<Result<_, _>>()?;
+    let typed: Vec<(String, ColType, bool)> = keys
+        .into_iter()
+        .map(|(k, d)| table.col(&k).map(|t| (k, t, d)))
+        .collect::<Result<_, _>>()?;
     rows.sort_by(|&a, &b| {
         for (k, ty, desc) in &typed {
             let (x, y) = (cell(&table.rows[a], k, *ty), cell(&table.rows[b], k, *ty));
@@ -627,7 +713,11 @@ pub fn execute(body: &Value, table: &Table) -> Result<Vec<usize>, String> {
     };
     let offset = php_int(body.get("offset")).unwrap_or(0).max(0) as usize;
     let rows = rows.into_iter().skip(offset);
-    Ok(if max_num < 0 { rows.collect() } else { rows.take(max_num as usize).collect() })
+    Ok(if max_num < 0 {
+        rows.collect()
+    } else {
+        rows.take(max_num as usize).collect()
+    })
 }
 
 /// The fields each returned record carries: the known names of `fields` plus
@@ -654,13 +744,16 @@ pub fn returned_fields(body: &Value, table: &Table) -> Vec<String> {
 
 fn ident_ok(s: &str) -> bool {
     let mut b = s.bytes();
-    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_') && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+    matches!(b.next(), Some(c) if c.is_ascii_alphabetic() || c == b'_')
+        && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
 }
 
 /// Checks a request body against the compiler rules of sugarcrm-filter.md §8.
 /// `types` (when known) adds the typed-value checks of rule 4.
 pub fn validate_body(body: &Value, table: Option<&Table>) -> Result<(), String> {
-    let obj = body.as_object().ok_or("rule: the body must be a JSON object")?;
+    let obj = body
+        .as_object()
+        .ok_or("rule: the body must be a JSON object")?;
     for k in obj.keys() {
         if !["filter", "fields", "order_by", "max_num", "offset"].contains(&k.as_str()) {
             return Err(format!("unexpected body key {k:?}"));
@@ -676,11 +769,15 @@ pub fn validate_body(body: &Value, table: Option<&Table>) -> Result<(), String> 
         }
     }
     if let Some(f) = obj.get("fields") {
-        let s = f.as_str().ok_or("rule 11: fields must be a comma-separated string")?;
+        let s = f
+            .as_str()
+            .ok_or("rule 11: fields must be a comma-separated string")?;
         let mut seen = Vec::new();
         for name in s.split(',') {
             if !ident_ok(name) {
-                return Err(format!("rule 5/11: bad field name {name:?} in fields {s:?}"));
+                return Err(format!(
+                    "rule 5/11: bad field name {name:?} in fields {s:?}"
+                ));
             }
             if seen.contains(&name) {
                 return Err(format!("rule 11: field {name:?} repeated"));
@@ -692,12 +789,16 @@ pub fn validate_body(body: &Value, table: Option<&Table>) -> Result<(), String> 
         let s = o.as_str().ok_or("rule 9: order_by must be a string")?;
         let mut seen = Vec::new();
         for part in s.split(',') {
-            let (f, dir) = part.split_once(':').ok_or_else(|| format!("rule 9: order_by item {part:?} has no direction"))?;
+            let (f, dir) = part
+                .split_once(':')
+                .ok_or_else(|| format!("rule 9: order_by item {part:?} has no direction"))?;
             if !ident_ok(f) {
                 return Err(format!("rule 5/9: bad order_by field {f:?}"));
             }
             if !dir.eq_ignore_ascii_case("asc") && !dir.eq_ignore_ascii_case("desc") {
-                return Err(format!("rule 9: order_by direction {dir:?} must be asc or desc"));
+                return Err(format!(
+                    "rule 9: order_by direction {dir:?} must be asc or desc"
+                ));
             }
             if seen.contains(&f) {
                 return Err(format!("rule 9: order_by field {f:?} repeated"));
@@ -712,24 +813,34 @@ pub fn validate_body(body: &Value, table: Option<&Table>) -> Result<(), String> 
     }
     if let Some(o) = obj.get("offset") {
         if o.as_u64().is_none() {
-            return Err(format!("rule 10: offset must be a non-negative integer, got {o}"));
+            return Err(format!(
+                "rule 10: offset must be a non-negative integer, got {o}"
+            ));
         }
     }
     Ok(())
 }
 
 fn check_item(item: &Value, depth: usize, table: Option<&Table>) -> Result<(), String> {
-    let obj = item.as_object().ok_or_else(|| format!("rule 1: filter item {item} is not an object"))?;
+    let obj = item
+        .as_object()
+        .ok_or_else(|| format!("rule 1: filter item {item} is not an object"))?;
     if obj.len() != 1 {
-        return Err(format!("rule 1: filter item {item} must have exactly one key"));
+        return Err(format!(
+            "rule 1: filter item {item} must have exactly one key"
+        ));
     }
-    let Some((key, spec)) = obj.iter().next() else { return Err("rule 1: empty item".into()) };
+    let Some((key, spec)) = obj.iter().next() else {
+        return Err("rule 1: empty item".into());
+    };
     match key.as_str() {
         "$and" | "$or" => {
             if depth > 13 {
                 return Err(format!("rule 3: $and/$or nested deeper than 13 ({depth})"));
             }
-            let arr = spec.as_array().ok_or_else(|| format!("rule 1: {key} needs an array"))?;
+            let arr = spec
+                .as_array()
+                .ok_or_else(|| format!("rule 1: {key} needs an array"))?;
             if arr.is_empty() {
                 return Err(format!("rule 2: empty {key} group (means TRUE)"));
             }
@@ -747,11 +858,17 @@ fn check_item(item: &Value, depth: usize, table: Option<&Table>) -> Result<(), S
             if !ok {
                 return Err(format!("rule 5: bad field name {field:?}"));
             }
-            let ops = spec.as_object().ok_or_else(|| format!("rule 1: {field:?} must hold an operator object, got {spec}"))?;
+            let ops = spec.as_object().ok_or_else(|| {
+                format!("rule 1: {field:?} must hold an operator object, got {spec}")
+            })?;
             if ops.len() != 1 {
-                return Err(format!("rule 1: {field:?} must hold exactly one operator, got {spec}"));
+                return Err(format!(
+                    "rule 1: {field:?} must hold exactly one operator, got {spec}"
+                ));
             }
-            let Some((op, v)) = ops.iter().next() else { return Err("rule 1: empty operator object".into()) };
+            let Some((op, v)) = ops.iter().next() else {
+                return Err("rule 1: empty operator object".into());
+            };
             if !OPERATORS.contains(&op.as_str()) {
                 return Err(format!("rule 5: unknown operator {op:?}"));
             }
@@ -767,25 +884,37 @@ fn check_value(field: &str, op: &str, v: &Value, table: Option<&Table>) -> Resul
             Value::Null => Err(format!("rule 4: null value for {field} {op}")),
             Value::Object(_) => Err(format!("rule 4: object value for {field} {op}")),
             Value::Array(_) => Err(format!("rule 4: array value for {field} {op}")),
-            _ => {
-                match (ty, x) {
-                    (Some(ColType::Int | ColType::Currency | ColType::Float), v) if !v.is_number() => {
-                        Err(format!("rule 4: {field} is numeric, value {v} is not a JSON number"))
-                    }
-                    (Some(ColType::Bool), v) if !v.is_boolean() => Err(format!("rule 4: {field} is boolean, value {v} is not a JSON bool")),
-                    (Some(ColType::Datetime), Value::String(s)) if parse_iso_datetime(s).is_none() || !has_zone(s) => {
-                        Err(format!("rule 4: datetime value {s:?} for {field} has no explicit offset"))
-                    }
-                    (Some(ColType::Date), Value::String(s)) if parse_date(s).is_none() => Err(format!("rule 4: bad date {s:?} for {field}")),
-                    (Some(ColType::Datetime | ColType::Date), v) if !v.is_string() => Err(format!("rule 4: {field} needs a string value")),
-                    _ => Ok(()),
+            _ => match (ty, x) {
+                (Some(ColType::Int | ColType::Currency | ColType::Float), v) if !v.is_number() => {
+                    Err(format!(
+                        "rule 4: {field} is numeric, value {v} is not a JSON number"
+                    ))
                 }
-            }
+                (Some(ColType::Bool), v) if !v.is_boolean() => Err(format!(
+                    "rule 4: {field} is boolean, value {v} is not a JSON bool"
+                )),
+                (Some(ColType::Datetime), Value::String(s))
+                    if parse_iso_datetime(s).is_none() || !has_zone(s) =>
+                {
+                    Err(format!(
+                        "rule 4: datetime value {s:?} for {field} has no explicit offset"
+                    ))
+                }
+                (Some(ColType::Date), Value::String(s)) if parse_date(s).is_none() => {
+                    Err(format!("rule 4: bad date {s:?} for {field}"))
+                }
+                (Some(ColType::Datetime | ColType::Date), v) if !v.is_string() => {
+                    Err(format!("rule 4: {field} needs a string value"))
+                }
+                _ => Ok(()),
+            },
         }
     };
     match op {
         "$in" | "$not_in" => {
-            let arr = v.as_array().ok_or_else(|| format!("rule 4: {op} needs an array"))?;
+            let arr = v
+                .as_array()
+                .ok_or_else(|| format!("rule 4: {op} needs an array"))?;
             if arr.is_empty() {
                 return Err(format!("rule 2: empty {op} array"));
             }
@@ -803,9 +932,13 @@ fn check_value(field: &str, op: &str, v: &Value, table: Option<&Table>) -> Resul
             }
         }
         "$starts" | "$ends" | "$contains" | "$not_contains" => {
-            let s = v.as_str().ok_or_else(|| format!("rule 6: {op} needs a string, got {v}"))?;
+            let s = v
+                .as_str()
+                .ok_or_else(|| format!("rule 6: {op} needs a string, got {v}"))?;
             if s.contains(['%', '_', '\\']) {
-                return Err(format!("rule 6: LIKE value {s:?} contains % _ or \\ (live wildcards in Sugar)"));
+                return Err(format!(
+                    "rule 6: LIKE value {s:?} contains % _ or \\ (live wildcards in Sugar)"
+                ));
             }
             Ok(())
         }
@@ -845,49 +978,118 @@ mod tests {
             json!({"id": "4", "name": "Beta", "industry": "", "amount": 1, "probability": null, "rating": 1.5,
                    "date_entered": null, "date_closed": "2024-06-29", "date_modified": "2024-03-04T00:00:00Z", "is_active": true}),
         ];
-        Table { columns, rows: rows.into_iter().filter_map(|r| r.as_object().cloned()).collect() }
+        Table {
+            columns,
+            rows: rows
+                .into_iter()
+                .filter_map(|r| r.as_object().cloned())
+                .collect(),
+        }
     }
 
     fn ids(body: Value) -> Vec<&'static str> {
         let t = table();
         let names = ["1", "2", "3", "4"];
-        execute(&body, &t).unwrap().into_iter().map(|i| names[i]).collect()
+        execute(&body, &t)
+            .unwrap()
+            .into_iter()
+            .map(|i| names[i])
+            .collect()
     }
 
     #[test]
     fn worked_examples_of_section_7() {
         // 1, bare form equivalent
-        assert_eq!(ids(json!({"filter":[{"industry":{"$equals":"Banking"}}],"order_by":"id:asc"})), ["1"]);
-        assert_eq!(ids(json!({"filter":[{"industry":"banking"}],"order_by":"id:asc"})), ["1"]);
-        // 2: != excludes NULL
-        assert_eq!(ids(json!({"filter":[{"industry":{"$not_equals":"Banking"}}],"order_by":"id:asc"})), ["3", "4"]);
-        // 3, 4
-        assert_eq!(ids(json!({"filter":[{"amount":{"$lt":10000}}],"order_by":"id:asc"})), ["1", "4"]);
-        assert_eq!(ids(json!({"filter":[{"probability":{"$lte":50}}],"order_by":"id:asc"})), ["1", "2"]);
-        // 5: date field
-        assert_eq!(ids(json!({"filter":[{"date_closed":{"$gt":"2024-06-30"}}],"order_by":"id:asc"})), ["2"]);
-        // 6: datetime with offset converted to UTC
-        assert_eq!(ids(json!({"filter":[{"date_entered":{"$gte":"2024-01-01T00:00:00+00:00"}}],"order_by":"id:asc"})), ["1", "3"]);
-        // 7-9: LIKE with live wildcards
-        assert_eq!(ids(json!({"filter":[{"name":{"$starts":"a"}}],"order_by":"id:asc"})), ["1", "2", "3"]);
-        assert_eq!(ids(json!({"filter":[{"name":{"$starts":"a%b"}}],"order_by":"id:asc"})), ["2", "3"]);
-        assert_eq!(ids(json!({"filter":[{"name":{"$ends":"TA"}}],"order_by":"id:asc"})), ["4"]);
-        assert_eq!(ids(json!({"filter":[{"name":{"$contains":"_"}}],"order_by":"id:asc"})), ["1", "2", "3", "4"]);
-        assert_eq!(ids(json!({"filter":[{"name":{"$contains":"\\%"}}],"order_by":"id:asc"})), ["2"]);
-        // 10, 11
-        assert_eq!(ids(json!({"filter":[{"industry":{"$in":["Banking","Insurance"]}}],"order_by":"id:asc"})), ["1", "3"]);
-        assert_eq!(ids(json!({"filter":[{"industry":{"$not_in":["Banking"]}}],"order_by":"id:asc"})), ["2", "3", "4"]);
         assert_eq!(
-            ids(json!({"filter":[{"$and":[{"industry":{"$not_null":""}},{"industry":{"$not_in":["Banking"]}}]}],"order_by":"id:asc"})),
+            ids(json!({"filter":[{"industry":{"$equals":"Banking"}}],"order_by":"id:asc"})),
+            ["1"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"industry":"banking"}],"order_by":"id:asc"})),
+            ["1"]
+        );
+        // 2: != excludes NULL
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$not_equals":"Banking"}}],"order_by":"id:asc"})),
+            ["3", "4"]
+        );
+        // 3, 4
+        assert_eq!(
+            ids(json!({"filter":[{"amount":{"$lt":10000}}],"order_by":"id:asc"})),
+            ["1", "4"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"probability":{"$lte":50}}],"order_by":"id:asc"})),
+            ["1", "2"]
+        );
+        // 5: date field
+        assert_eq!(
+            ids(json!({"filter":[{"date_closed":{"$gt":"2024-06-30"}}],"order_by":"id:asc"})),
+            ["2"]
+        );
+        // 6: datetime with offset converted to UTC
+        assert_eq!(
+            ids(
+                json!({"filter":[{"date_entered":{"$gte":"2024-01-01T00:00:00+00:00"}}],"order_by":"id:asc"})
+            ),
+            ["1", "3"]
+        );
+        // 7-9: LIKE with live wildcards
+        assert_eq!(
+            ids(json!({"filter":[{"name":{"$starts":"a"}}],"order_by":"id:asc"})),
+            ["1", "2", "3"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"name":{"$starts":"a%b"}}],"order_by":"id:asc"})),
+            ["2", "3"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"name":{"$ends":"TA"}}],"order_by":"id:asc"})),
+            ["4"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"name":{"$contains":"_"}}],"order_by":"id:asc"})),
+            ["1", "2", "3", "4"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"name":{"$contains":"\\%"}}],"order_by":"id:asc"})),
+            ["2"]
+        );
+        // 10, 11
+        assert_eq!(
+            ids(
+                json!({"filter":[{"industry":{"$in":["Banking","Insurance"]}}],"order_by":"id:asc"})
+            ),
+            ["1", "3"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$not_in":["Banking"]}}],"order_by":"id:asc"})),
+            ["2", "3", "4"]
+        );
+        assert_eq!(
+            ids(
+                json!({"filter":[{"$and":[{"industry":{"$not_null":""}},{"industry":{"$not_in":["Banking"]}}]}],"order_by":"id:asc"})
+            ),
             ["3", "4"]
         );
         // 12, 13
-        assert_eq!(ids(json!({"filter":[{"industry":{"$is_null":""}}],"order_by":"id:asc"})), ["2"]);
-        assert_eq!(ids(json!({"filter":[{"industry":{"$not_null":""}}],"order_by":"id:asc"})), ["1", "3", "4"]);
-        // 14, 15, 16
-        assert_eq!(ids(json!({"filter":[{"industry":{"$equals":"Banking"}},{"name":{"$equals":"Acme"}}]})), ["1"]);
         assert_eq!(
-            ids(json!({"filter":[{"$or":[{"industry":{"$equals":"Banking"}},{"industry":{"$equals":"Insurance"}}]}],"order_by":"id:asc"})),
+            ids(json!({"filter":[{"industry":{"$is_null":""}}],"order_by":"id:asc"})),
+            ["2"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$not_null":""}}],"order_by":"id:asc"})),
+            ["1", "3", "4"]
+        );
+        // 14, 15, 16
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$equals":"Banking"}},{"name":{"$equals":"Acme"}}]})),
+            ["1"]
+        );
+        assert_eq!(
+            ids(
+                json!({"filter":[{"$or":[{"industry":{"$equals":"Banking"}},{"industry":{"$equals":"Insurance"}}]}],"order_by":"id:asc"})
+            ),
             ["1", "3"]
         );
         assert_eq!(
@@ -898,63 +1100,159 @@ mod tests {
             ["3"]
         );
         // 17: explicit directions; NULL first ascending
-        assert_eq!(ids(json!({"order_by":"industry:asc,id:desc"})), ["2", "4", "1", "3"]);
+        assert_eq!(
+            ids(json!({"order_by":"industry:asc,id:desc"})),
+            ["2", "4", "1", "3"]
+        );
         assert_eq!(ids(json!({"order_by":"amount:desc"})), ["2", "1", "4", "3"]);
         // 18: max_num / offset, 0 means 20, negative no limit
-        assert_eq!(ids(json!({"order_by":"id:asc","max_num":2,"offset":1})), ["2", "3"]);
-        assert_eq!(ids(json!({"order_by":"id:asc","max_num":0})), ["1", "2", "3", "4"]);
-        assert_eq!(ids(json!({"order_by":"id:asc","max_num":-1,"offset":3})), ["4"]);
+        assert_eq!(
+            ids(json!({"order_by":"id:asc","max_num":2,"offset":1})),
+            ["2", "3"]
+        );
+        assert_eq!(
+            ids(json!({"order_by":"id:asc","max_num":0})),
+            ["1", "2", "3", "4"]
+        );
+        assert_eq!(
+            ids(json!({"order_by":"id:asc","max_num":-1,"offset":3})),
+            ["4"]
+        );
         // default order: date_modified DESC
         assert_eq!(ids(json!({})), ["4", "3", "2", "1"]);
         // 19: fields
         let t = table();
-        assert_eq!(returned_fields(&json!({"fields":"name,industry,bogus"}), &t), ["name", "industry", "id", "date_modified"]);
+        assert_eq!(
+            returned_fields(&json!({"fields":"name,industry,bogus"}), &t),
+            ["name", "industry", "id", "date_modified"]
+        );
     }
 
     #[test]
     fn grouping_follows_the_container() {
         // a two-key object inside $or is OR-ed; at the top it is AND-ed
-        assert_eq!(ids(json!({"filter":[{"$or":[{"name":{"$equals":"acme"},"probability":{"$equals":10}}]}],"order_by":"id:asc"})), ["1", "2"]);
-        assert_eq!(ids(json!({"filter":[{"name":{"$equals":"acme"},"probability":{"$equals":10}}],"order_by":"id:asc"})), Vec::<&str>::new());
+        assert_eq!(
+            ids(
+                json!({"filter":[{"$or":[{"name":{"$equals":"acme"},"probability":{"$equals":10}}]}],"order_by":"id:asc"})
+            ),
+            ["1", "2"]
+        );
+        assert_eq!(
+            ids(
+                json!({"filter":[{"name":{"$equals":"acme"},"probability":{"$equals":10}}],"order_by":"id:asc"})
+            ),
+            Vec::<&str>::new()
+        );
         // multi-operator object inside $or: amount > 1 OR amount < 5 → every non-null amount
-        assert_eq!(ids(json!({"filter":[{"$or":[{"amount":{"$gt":10000,"$lt":2}}]}],"order_by":"id:asc"})), ["2", "4"]);
+        assert_eq!(
+            ids(json!({"filter":[{"$or":[{"amount":{"$gt":10000,"$lt":2}}]}],"order_by":"id:asc"})),
+            ["2", "4"]
+        );
         // empty groups compile to nothing
-        assert_eq!(ids(json!({"filter":[{"$or":[]}],"order_by":"id:asc"})), ["1", "2", "3", "4"]);
-        assert_eq!(ids(json!({"filter":[{"$or":[{"$and":[]},{"id":"2"}]}],"order_by":"id:asc"})), ["2"]);
-        assert_eq!(ids(json!({"filter":"","order_by":"id:asc"})), ["1", "2", "3", "4"]);
+        assert_eq!(
+            ids(json!({"filter":[{"$or":[]}],"order_by":"id:asc"})),
+            ["1", "2", "3", "4"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"$or":[{"$and":[]},{"id":"2"}]}],"order_by":"id:asc"})),
+            ["2"]
+        );
+        assert_eq!(
+            ids(json!({"filter":"","order_by":"id:asc"})),
+            ["1", "2", "3", "4"]
+        );
     }
 
     #[test]
     fn null_including_operators_and_empty_string_quirks() {
-        assert_eq!(ids(json!({"filter":[{"name":{"$not_contains":"b"}}],"order_by":"id:asc"})), ["1"]);
-        assert_eq!(ids(json!({"filter":[{"industry":{"$not_contains":"bank"}}],"order_by":"id:asc"})), ["2", "3", "4"]);
+        assert_eq!(
+            ids(json!({"filter":[{"name":{"$not_contains":"b"}}],"order_by":"id:asc"})),
+            ["1"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$not_contains":"bank"}}],"order_by":"id:asc"})),
+            ["2", "3", "4"]
+        );
         // "" in $in adds IS NULL
-        assert_eq!(ids(json!({"filter":[{"industry":{"$in":[""]}}],"order_by":"id:asc"})), ["2", "4"]);
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$in":[""]}}],"order_by":"id:asc"})),
+            ["2", "4"]
+        );
         // "" in $not_in: IS NOT NULL AND NOT IN (rest); '' rows stay
-        assert_eq!(ids(json!({"filter":[{"industry":{"$not_in":["","Banking"]}}],"order_by":"id:asc"})), ["3", "4"]);
-        assert_eq!(ids(json!({"filter":[{"industry":{"$not_in":[""]}}],"order_by":"id:asc"})), ["1", "3", "4"]);
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$not_in":["","Banking"]}}],"order_by":"id:asc"})),
+            ["3", "4"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$not_in":[""]}}],"order_by":"id:asc"})),
+            ["1", "3", "4"]
+        );
         // empty $in matches nothing, empty $not_in only NULLs
-        assert_eq!(ids(json!({"filter":[{"industry":{"$in":[]}}],"order_by":"id:asc"})), Vec::<&str>::new());
-        assert_eq!(ids(json!({"filter":[{"industry":{"$not_in":[]}}],"order_by":"id:asc"})), ["2"]);
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$in":[]}}],"order_by":"id:asc"})),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$not_in":[]}}],"order_by":"id:asc"})),
+            ["2"]
+        );
         // "" and false bind as the empty value of the type
-        assert_eq!(ids(json!({"filter":[{"is_active":{"$equals":false}}],"order_by":"id:asc"})), ["2"]);
-        assert_eq!(ids(json!({"filter":[{"probability":{"$not_equals":""}}],"order_by":"id:asc"})), ["1", "2", "3"]);
-        assert_eq!(ids(json!({"filter":[{"industry":{"$empty":""}}],"order_by":"id:asc"})), ["2", "4"]);
+        assert_eq!(
+            ids(json!({"filter":[{"is_active":{"$equals":false}}],"order_by":"id:asc"})),
+            ["2"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"probability":{"$not_equals":""}}],"order_by":"id:asc"})),
+            ["1", "2", "3"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"industry":{"$empty":""}}],"order_by":"id:asc"})),
+            ["2", "4"]
+        );
     }
 
     #[test]
     fn datetimes_dates_and_raw_float_hoisting() {
         // date-only value on a datetime field covers the whole day
-        assert_eq!(ids(json!({"filter":[{"date_entered":{"$equals":"2024-01-01"}}],"order_by":"id:asc"})), ["1", "3"]);
-        assert_eq!(ids(json!({"filter":[{"date_entered":{"$lt":"2024-01-01"}}],"order_by":"id:asc"})), ["2"]);
-        assert_eq!(ids(json!({"filter":[{"date_entered":{"$gt":"2023-12-31"}}],"order_by":"id:asc"})), ["1", "3"]);
+        assert_eq!(
+            ids(json!({"filter":[{"date_entered":{"$equals":"2024-01-01"}}],"order_by":"id:asc"})),
+            ["1", "3"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"date_entered":{"$lt":"2024-01-01"}}],"order_by":"id:asc"})),
+            ["2"]
+        );
+        assert_eq!(
+            ids(json!({"filter":[{"date_entered":{"$gt":"2023-12-31"}}],"order_by":"id:asc"})),
+            ["1", "3"]
+        );
         // fractions dropped: >= 00:00:00.5 is >= 00:00:00
-        assert_eq!(ids(json!({"filter":[{"date_entered":{"$gte":"2024-01-01T00:00:00.5Z"}}],"order_by":"id:asc"})), ["1", "3"]);
+        assert_eq!(
+            ids(
+                json!({"filter":[{"date_entered":{"$gte":"2024-01-01T00:00:00.5Z"}}],"order_by":"id:asc"})
+            ),
+            ["1", "3"]
+        );
         // a float comparison inside $or is hoisted to the top-level AND
         // (without hoisting: rows 1, 2 and 4)
-        assert_eq!(ids(json!({"filter":[{"$or":[{"rating":{"$equals":1.5}},{"id":"2"}]}],"order_by":"id:asc"})), Vec::<&str>::new());
-        assert_eq!(ids(json!({"filter":[{"$or":[{"rating":{"$equals":2.5}},{"id":"2"}]}],"order_by":"id:asc"})), ["2"]);
-        assert_eq!(ids(json!({"filter":[{"$or":[{"amount":{"$equals":1}},{"id":"2"}]}],"order_by":"id:asc"})), ["2", "4"]);
+        assert_eq!(
+            ids(
+                json!({"filter":[{"$or":[{"rating":{"$equals":1.5}},{"id":"2"}]}],"order_by":"id:asc"})
+            ),
+            Vec::<&str>::new()
+        );
+        assert_eq!(
+            ids(
+                json!({"filter":[{"$or":[{"rating":{"$equals":2.5}},{"id":"2"}]}],"order_by":"id:asc"})
+            ),
+            ["2"]
+        );
+        assert_eq!(
+            ids(
+                json!({"filter":[{"$or":[{"amount":{"$equals":1}},{"id":"2"}]}],"order_by":"id:asc"})
+            ),
+            ["2", "4"]
+        );
     }
 
     #[test]
@@ -964,7 +1262,10 @@ mod tests {
             (json!({"filter":[{"name":["x"]}]}), "operand: 0"),
             (json!({"filter":[["x"]]}), "definition"),
             (json!({"filter":[{"name":{"$like":"x"}}]}), "operand: $like"),
-            (json!({"filter":[{"industry":{"$in":"x"}}]}), "requires an array"),
+            (
+                json!({"filter":[{"industry":{"$in":"x"}}]}),
+                "requires an array",
+            ),
             (json!({"filter":[{"nope":"x"}]}), "Unknown field nope"),
             (json!({"filter":{"a":1}}), "Unexpected filter type"),
             (json!({"filter":[{"$or":{"a":1}}]}), "needs an array"),
@@ -980,7 +1281,11 @@ mod tests {
         let ok = json!({"filter":[{"$or":[{"name":{"$starts":"A"}},{"$and":[{"industry":{"$not_null":""}},{"industry":{"$not_in":["x"]}}]}]}],
                         "fields":"name,industry","order_by":"name:asc,date_entered:desc","max_num":25,"offset":0});
         validate_body(&ok, Some(&t)).unwrap();
-        validate_body(&json!({"filter":[{"date_entered":{"$gte":"2024-01-01T00:00:00+00:00"}}]}), Some(&t)).unwrap();
+        validate_body(
+            &json!({"filter":[{"date_entered":{"$gte":"2024-01-01T00:00:00+00:00"}}]}),
+            Some(&t),
+        )
+        .unwrap();
         let mut deep = json!({"name":{"$equals":"x"}});
         for _ in 0..13 {
             deep = json!({"$and":[deep, {"id":{"$equals":"1"}}]});
@@ -989,17 +1294,26 @@ mod tests {
         let deeper = json!({"$or":[deep, {"id":{"$equals":"1"}}]});
         for (bad, rule) in [
             (json!({"filter":[{"name":"x"}]}), "rule 1"),
-            (json!({"filter":[{"name":{"$equals":"x"},"id":{"$equals":"1"}}]}), "rule 1"),
+            (
+                json!({"filter":[{"name":{"$equals":"x"},"id":{"$equals":"1"}}]}),
+                "rule 1",
+            ),
             (json!({"filter":[{"amount":{"$gt":1,"$lt":5}}]}), "rule 1"),
             (json!({"filter":[{"$or":[]}]}), "rule 2"),
             (json!({"filter":[]}), "rule 2"),
             (json!({"filter":[deeper]}), "rule 3"),
             (json!({"filter":[{"name":{"$equals":null}}]}), "rule 4"),
-            (json!({"filter":[{"name":{"$equals":{"$field":"id"}}}]}), "rule 4"),
+            (
+                json!({"filter":[{"name":{"$equals":{"$field":"id"}}}]}),
+                "rule 4",
+            ),
             (json!({"filter":[{"name":{"$equals":["x"]}}]}), "rule 4"),
             (json!({"filter":[{"amount":{"$equals":"5"}}]}), "rule 4"),
             (json!({"filter":[{"is_active":{"$equals":1}}]}), "rule 4"),
-            (json!({"filter":[{"date_entered":{"$gt":"2024-01-01T00:00:00"}}]}), "rule 4"),
+            (
+                json!({"filter":[{"date_entered":{"$gt":"2024-01-01T00:00:00"}}]}),
+                "rule 4",
+            ),
             (json!({"filter":[{"industry":{"$in":[]}}]}), "rule 2"),
             (json!({"filter":[{"$name":{"$equals":"x"}}]}), "rule 5"),
             (json!({"filter":[{"na me":{"$equals":"x"}}]}), "rule 5"),

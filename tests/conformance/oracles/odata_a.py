@@ -2,6 +2,7 @@
 SQLAlchemy 2.1.9 runs it on in-memory SQLite. Batch mode, JSON lines.
 
 usage: python odata_a.py FIXTURE.json [--strings odata|dataverse] < queries.jsonl > results.jsonl
+       python odata_a.py --parse-only < queries.jsonl > verdicts.jsonl
   FIXTURE.json : {"table": "accounts", "columns": {"accountid": "guid", "name": "string",
                   "n": "int", "rev": "decimal", "on": "datetime", "d": "date", "b": "bool"},
                   "rows": [{...}, ...]}
@@ -14,6 +15,10 @@ usage: python odata_a.py FIXTURE.json [--strings odata|dataverse] < queries.json
 --strings dataverse : string columns use SQLite's NOCASE collation (case-insensitive, ASCII only),
                       and contains/startswith/endswith are T-SQL LIKE patterns in which % _ [..]
                       [^..] are live wildcards, as Dataverse documents. [default]
+
+--parse-only        : no fixture, no execution: $filter and every $orderby item must parse with
+                      odata-query's grammar (CRM In/NotIn values taken as strings) and $select must
+                      be a comma-separated list of identifiers. Out: {"id": .., "ok": ..}.
 
 Three-valued logic is SQLite's (SQL): `ne` and `not` never return NULL rows.
 Rows without $orderby come back in fixture order; $orderby ties are broken by fixture order.
@@ -204,11 +209,53 @@ def run_query(q, eng, table, mode, columns):
         return {"id": q.get("id"), "ok": False, "stage": stage, "error": f"{type(e).__name__}: {e}"}
 
 
+class AnyColumn(dict):
+    def __contains__(self, key):
+        return True
+
+    def __missing__(self, key):
+        return "string"
+
+
+def parse_only(q):
+    stage = "filter"
+    try:
+        cols = AnyColumn()
+        if q.get("filter") is not None:
+            text = q["filter"]
+            if "Microsoft.Dynamics.CRM." in text:
+                text = crm_functions.rewrite(text, cols)
+            ODataParser().parse(ODataLexer().tokenize(text))
+        stage = "orderby"
+        if q.get("orderby") is not None:
+            for item in split_top(q["orderby"]):
+                m = re.fullmatch(r"(\S+?)(?: (asc|desc))?", item)
+                if not m:
+                    raise ValueError(f"bad $orderby item {item!r}")
+                ODataParser().parse(ODataLexer().tokenize(m.group(1)))
+        stage = "select"
+        if q.get("select") is not None:
+            for s in q["select"].split(","):
+                if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", s):
+                    raise ValueError(f"bad $select item {s!r}")
+        return {"id": q.get("id"), "ok": True}
+    except Exception as e:
+        return {"id": q.get("id"), "ok": False, "stage": stage, "error": f"{type(e).__name__}: {e}"}
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("fixture")
+    ap.add_argument("fixture", nargs="?")
     ap.add_argument("--strings", choices=["odata", "dataverse"], default="dataverse")
+    ap.add_argument("--parse-only", action="store_true")
     a = ap.parse_args()
+    if a.parse_only:
+        for line in sys.stdin:
+            if line.strip():
+                sys.stdout.write(json.dumps(parse_only(json.loads(line)), ensure_ascii=False) + "\n")
+        return
+    if not a.fixture:
+        ap.error("FIXTURE.json is required unless --parse-only")
     with open(a.fixture, encoding="utf-8") as f:
         fixture = json.load(f)
     eng, table = build(fixture, a.strings)
