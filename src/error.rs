@@ -153,6 +153,32 @@ codes! {
     // ---- dynamics backend: B020–B039 (src/backend/odata.rs) ----
 
     // ---- sugarcrm backend: B040–B059 (src/backend/sugar.rs) ----
+    /// a property name that is not a sugarcrm field name (`^[A-Za-z_][A-Za-z0-9_]*$`; a leading `$` would name a filter macro)
+    SugarField = "B040", Error;
+    /// a `FROM` name that is not a sugarcrm module name (`^[A-Za-z_][A-Za-z0-9_]*$`)
+    SugarModule = "B041", Error;
+    /// a dotted path where sugarcrm takes none (SELECT list, ORDER BY) or more than one dot (WHERE takes `link.field`)
+    SugarPath = "B042", Error;
+    /// `%`, `_` or `\` inside a sugarcrm `LIKE` keyword (sugarcrm does not escape LIKE wildcards)
+    SugarLikeText = "B043", Error;
+    /// `NOT LIKE 'kw%'` / `NOT LIKE '%kw'`: sugarcrm has no negated starts-with or ends-with operator
+    SugarNotLike = "B044", Error;
+    /// more than 13 nested `$and`/`$or` groups (sugarcrm decodes the body with a JSON depth limit of 32)
+    SugarTooDeep = "B045", Error;
+    /// a `LIMIT` or `OFFSET` too large for sugarcrm's PHP integers
+    SugarCount = "B046", Error;
+    /// a datetime with a fraction of a second (sugarcrm drops the fraction before comparing)
+    SugarFraction = "B047", Error;
+    /// a number sugarcrm's PHP JSON decoder would round: more than 15 significant digits (unless a 64-bit integer) or beyond the float range
+    SugarNumber = "B048", Error;
+    /// a string value that sugarcrm reads as a date variable (`$nowTime`, `$tomorrowTime`)
+    SugarVariable = "B049", Error;
+    /// `LIMIT 0`: the request asks for one row and `client_take` 0 tells the caller to discard it (sugarcrm reads `max_num: 0` as 20)
+    SugarLimitZero = "B050", Warning;
+    /// a numeric comparison under `OR`: on a float, decimal or double field sugarcrm moves it out of the OR
+    SugarNumberInOr = "B051", Warning;
+    /// a date-only value: on a datetime field sugarcrm does not compare it with midnight UTC
+    SugarDateOnly = "B052", Warning;
 
     /// the nesting depth limit was reached
     TooDeep = "L001", Error;

@@ -266,20 +266,15 @@ fn translate(
         };
     }
     // Every target of the language: one JSON object keyed by target, or one
-    // `target: text` line per target.
+    // `target: text` line per target. The JSON is serialised directly (never
+    // through `serde_json::Value`, which would turn exact decimals into floats).
     let mut all_ok = true;
-    let mut json = serde_json::Map::new();
+    let mut json: Vec<(&'static str, Outcome)> = Vec::new();
     for &t in lang.targets() {
         let result = kql::translate(&src, lang, t, &options);
         all_ok &= result.is_ok();
         match format {
-            Format::Json => {
-                let v = match &result {
-                    Ok(tr) => serde_json::to_value(tr).map_err(|e| Fatal(e.to_string()))?,
-                    Err(errs) => errs.to_json(),
-                };
-                json.insert(t.name().to_string(), v);
-            }
+            Format::Json => json.push((t.name(), Outcome(result))),
             Format::Text => match result {
                 Ok(tr) => {
                     if !tr.warnings.is_empty() {
@@ -297,13 +292,44 @@ fn translate(
         }
     }
     if format == Format::Json {
-        print_out(&to_json(&serde_json::Value::Object(json))?)?;
+        print_out(&to_json(&ByTarget(json))?)?;
     }
     Ok(if all_ok {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// One target's result in `--target all --format json`: the translation, or `{"errors": […]}`.
+struct Outcome(Result<kql::Translation, Errors>);
+
+impl serde::Serialize for Outcome {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        match &self.0 {
+            Ok(t) => t.serialize(s),
+            Err(errs) => {
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("errors", &errs.0)?;
+                m.end()
+            }
+        }
+    }
+}
+
+/// `{"salesforce": …, "dynamics": …, "sugarcrm": …}` in target order.
+struct ByTarget(Vec<(&'static str, Outcome)>);
+
+impl serde::Serialize for ByTarget {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            m.serialize_entry(k, v)?;
+        }
+        m.end()
+    }
 }
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<String, Fatal> {
