@@ -142,10 +142,16 @@ impl<'f> Gen<'f> {
         if let Some(p) = s.find('.') {
             // keep or drop the fraction
             let end = s[p..].find(['Z', '+', '-']).map_or(s.len(), |e| p + e);
-            if self.p.target == Target::Salesforce || self.rng.chance(50) {
+            if self.p.target != Target::Dynamics || self.rng.chance(50) {
                 s.replace_range(p..end, "");
             }
-        } else if self.p.target != Target::Salesforce && self.rng.chance(20) {
+        } else if self.p.target != Target::Salesforce
+            && self.rng.chance(if self.p.target == Target::Sugarcrm {
+                3
+            } else {
+                20
+            })
+        {
             let at = 19.min(s.len());
             s.insert_str(at, ".5");
         }

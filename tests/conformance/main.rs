@@ -949,32 +949,48 @@ fn check_dynamics(fx: &Fixture, items: &[Item<'_>], or: &oracles::Oracles, repor
     }
 }
 
-/// The SugarCRM client: POST the body, follow `next_offset` (a full page means
-/// more may follow) until the end or `client_take` rows.
+/// The SugarCRM client of the backend's contract (src/backend/sugar.rs): POST
+/// the body and follow `next_offset` (the server sets it when the page was
+/// full) until it is -1, or until `max_num` rows — the `LIMIT` — are in hand
+/// (a server `max_list_limit` may shrink pages); `client_take` (LIMIT 0)
+/// truncates further.
 fn sugar_client(out: &Value, table: &sugar::Table) -> Result<Vec<usize>, String> {
     let mut body = out["body"].clone();
     let take = out["client_take"].as_u64().map(|t| t as usize);
-    if take == Some(0) {
-        return Ok(Vec::new());
-    }
+    let limit = body
+        .get("max_num")
+        .and_then(Value::as_u64)
+        .map(|n| n as usize);
     let page = match body.get("max_num").and_then(Value::as_i64) {
         None | Some(0) => 20,
         Some(n) => n,
     };
-    let mut offset = body.get("offset").and_then(Value::as_u64).unwrap_or(0);
+    // Pages of one request are slices of the same sorted result: evaluate once.
+    let all = sugar::execute_unpaged(&body, table)?;
+    let mut offset = body.get("offset").and_then(Value::as_u64).unwrap_or(0) as usize;
     let mut rows = Vec::new();
-    for _ in 0..10_000 {
-        body["offset"] = json!(offset);
-        let got = sugar::execute(&body, table)?;
+    loop {
+        let got: Vec<usize> = if page < 0 {
+            all.iter().skip(offset).copied().collect()
+        } else {
+            all.iter()
+                .skip(offset)
+                .take(page as usize)
+                .copied()
+                .collect()
+        };
         let n = got.len();
         rows.extend(got);
-        if take.is_some_and(|t| rows.len() >= t) || page < 0 || (n as i64) < page {
+        // next_offset is -1 unless more rows exist after this page
+        let more = page >= 0 && n as i64 == page && all.len() > offset + page as usize;
+        if !more || limit.is_some_and(|l| rows.len() >= l) {
             break;
         }
-        offset += page as u64;
+        offset += page as usize;
     }
-    if let Some(t) = take {
-        rows.truncate(t);
+    body["offset"] = json!(offset);
+    for cap in [limit, take].into_iter().flatten() {
+        rows.truncate(cap);
     }
     Ok(rows)
 }
@@ -1340,4 +1356,25 @@ fn query_string_check() {
     ] {
         assert!(check_query_string(&bad).is_err(), "{bad}");
     }
+}
+
+#[test]
+fn sugar_client_follows_pages() {
+    let fx = fixtures::sugarcrm();
+    let table = fx.sugar_table();
+    let all = sugar_client(
+        &json!({"body": {"fields": "id"}, "client_take": null}),
+        &table,
+    )
+    .expect("runs");
+    assert_eq!(all.len(), fx.rows.len());
+    let limited = sugar_client(
+        &json!({"body": {"order_by": "id:asc", "max_num": 25, "offset": 230}, "client_take": null}),
+        &table,
+    )
+    .expect("runs");
+    assert_eq!(limited, (230..240).collect::<Vec<_>>());
+    let zero =
+        sugar_client(&json!({"body": {"max_num": 1}, "client_take": 0}), &table).expect("runs");
+    assert!(zero.is_empty());
 }

@@ -679,6 +679,24 @@ fn php_int(v: Option<&Value>) -> Option<i64> {
 /// Executes a filter request body: the indices of the rows of the response,
 /// in order (one page: `max_num` rows from `offset`).
 pub fn execute(body: &Value, table: &Table) -> Result<Vec<usize>, String> {
+    let rows = execute_unpaged(body, table)?;
+    let body = body.as_object().ok_or("body is not an object")?;
+    let max_num = match php_int(body.get("max_num")) {
+        None | Some(0) => 20,
+        Some(n) => n,
+    };
+    let offset = php_int(body.get("offset")).unwrap_or(0).max(0) as usize;
+    let rows = rows.into_iter().skip(offset);
+    Ok(if max_num < 0 {
+        rows.collect()
+    } else {
+        rows.take(max_num as usize).collect()
+    })
+}
+
+/// Every matching row in the response order, before `max_num`/`offset`:
+/// what consecutive pages of the same request slice.
+pub fn execute_unpaged(body: &Value, table: &Table) -> Result<Vec<usize>, String> {
     let body = body.as_object().ok_or("body is not an object")?;
     let mut rows = Vec::new();
     for (i, row) in table.rows.iter().enumerate() {
@@ -707,17 +725,7 @@ pub fn execute(body: &Value, table: &Table) -> Result<Vec<usize>, String> {
         }
         Ordering::Equal
     });
-    let max_num = match php_int(body.get("max_num")) {
-        None | Some(0) => 20,
-        Some(n) => n,
-    };
-    let offset = php_int(body.get("offset")).unwrap_or(0).max(0) as usize;
-    let rows = rows.into_iter().skip(offset);
-    Ok(if max_num < 0 {
-        rows.collect()
-    } else {
-        rows.take(max_num as usize).collect()
-    })
+    Ok(rows)
 }
 
 /// The fields each returned record carries: the known names of `fields` plus
