@@ -614,13 +614,7 @@ impl fmt::Display for Expr<'_> {
                 f.write_str("NOT ")?;
                 child(f, expr, PREC_NOT)
             }
-            Expr::Like {
-                expr,
-                pattern,
-                negated,
-                escape,
-                ..
-            } => {
+            Expr::Like { expr, pattern, negated, escape, .. } => {
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " NOT LIKE " } else { " LIKE " })?;
                 child(f, pattern, PREC_ADD)?;
@@ -630,23 +624,13 @@ impl fmt::Display for Expr<'_> {
                 }
                 Ok(())
             }
-            Expr::In {
-                expr,
-                list: items,
-                negated,
-                ..
-            } => {
+            Expr::In { expr, list: items, negated, .. } => {
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " NOT IN (" } else { " IN (" })?;
                 expr_list(f, items)?;
                 f.write_str(")")
             }
-            Expr::InSubquery {
-                expr,
-                query,
-                negated,
-                ..
-            } => {
+            Expr::InSubquery { expr, query, negated, .. } => {
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " NOT IN (" } else { " IN (" })?;
                 write!(f, "{query})")
@@ -655,19 +639,9 @@ impl fmt::Display for Expr<'_> {
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " IS NOT NULL" } else { " IS NULL" })
             }
-            Expr::Between {
-                expr,
-                low,
-                high,
-                negated,
-                ..
-            } => {
+            Expr::Between { expr, low, high, negated, .. } => {
                 child(f, expr, PREC_ADD)?;
-                f.write_str(if *negated {
-                    " NOT BETWEEN "
-                } else {
-                    " BETWEEN "
-                })?;
+                f.write_str(if *negated { " NOT BETWEEN " } else { " BETWEEN " })?;
                 child(f, low, PREC_ADD)?;
                 f.write_str(" AND ")?;
                 child(f, high, PREC_ADD)
@@ -802,14 +776,7 @@ mod tests {
 
     #[test]
     fn cmp_op_flip_and_negate_are_involutions() {
-        for op in [
-            CmpOp::Eq,
-            CmpOp::Ne,
-            CmpOp::Lt,
-            CmpOp::Le,
-            CmpOp::Gt,
-            CmpOp::Ge,
-        ] {
+        for op in [CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge] {
             assert_eq!(op.flipped().flipped(), op);
             assert_eq!(op.negated().negated(), op);
         }

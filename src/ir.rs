@@ -324,11 +324,7 @@ impl DateTime {
 
     /// Writes the canonical ISO-8601 form with the zone as `Z` or `±hh:mm`.
     pub fn write_iso(&self, out: &mut impl fmt::Write, utc_as_z: bool) -> fmt::Result {
-        write!(
-            out,
-            "{}T{:02}:{:02}:{:02}",
-            self.date, self.hour, self.minute, self.second
-        )?;
+        write!(out, "{}T{:02}:{:02}:{:02}", self.date, self.hour, self.minute, self.second)?;
         if self.frac_digits > 0 {
             let digits = format!("{:09}", self.nanos);
             out.write_char('.')?;

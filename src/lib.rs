@@ -29,13 +29,7 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
-    warn(
-        clippy::unwrap_used,
-        clippy::expect_used,
-        clippy::panic,
-        clippy::unreachable,
-        clippy::todo
-    )
+    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable, clippy::todo)
 )]
 
 use std::fmt;
@@ -146,9 +140,7 @@ impl FromStr for Target {
             "salesforce" => Ok(Target::Salesforce),
             "dynamics" => Ok(Target::Dynamics),
             "sugarcrm" => Ok(Target::Sugarcrm),
-            _ => Err(format!(
-                "unknown target `{s}` (expected salesforce, dynamics or sugarcrm)"
-            )),
+            _ => Err(format!("unknown target `{s}` (expected salesforce, dynamics or sugarcrm)")),
         }
     }
 }
@@ -264,11 +256,7 @@ pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Tra
     let (request, mut warnings) = backend::lower(q, target, options)?;
     let mut all = q.warnings.clone();
     all.append(&mut warnings);
-    Ok(Translation {
-        target,
-        request,
-        warnings: all,
-    })
+    Ok(Translation { target, request, warnings: all })
 }
 
 /// The whole pipeline: [`parse`] → [`validate`] (for `target`) → [`lower`].
@@ -279,12 +267,7 @@ pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Tra
 ///                   Lang::Kql, Target::Salesforce, &Options::default()).unwrap();
 /// assert_eq!(t.request.to_string(), "SELECT Id FROM Account WHERE Name = 'O\\'Brien'");
 /// ```
-pub fn translate(
-    src: &str,
-    lang: Lang,
-    target: Target,
-    options: &Options,
-) -> Result<Translation, Errors> {
+pub fn translate(src: &str, lang: Lang, target: Target, options: &Options) -> Result<Translation, Errors> {
     let ast = parse(src, lang, options)?;
     let ir = validate(&ast, lang, Some(target), options)?;
     lower(&ir, target, options).map_err(|mut e| {
