@@ -549,3 +549,166 @@ fn no_stale_snapshots() {
         "snapshots without a corpus file: {stale:?}"
     );
 }
+
+/// A known-poor diagnostic: the first diagnostic of `src` as it is today.
+struct BadMessage {
+    src: &'static str,
+    lang: Lang,
+    target: Option<Target>,
+    extended: bool,
+    code: &'static str,
+    message: &'static str,
+    /// What is poor about it.
+    why: &'static str,
+}
+
+/// Known-poor diagnostics, pinned as they are today so that an improvement
+/// shows up here (then update or delete the entry).
+#[test]
+fn bad_messages() {
+    let cases = [
+        BadMessage {
+            src: "SELECT Id FROM Account WHERE not Name = 'Acme'",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "P007",
+            message: "expected an operator, `AND`, `OR`, `ORDER BY`, `LIMIT` or end of query, found `Name`",
+            why: "`not` is read as a property name; a hint to write `NOT` would help",
+        },
+        BadMessage {
+            src: "SELECT distinct Id FROM Account",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "S101",
+            message: "alias `Id` is ignored",
+            why: "accepted: selects a property `distinct` aliased `Id`; the user meant `DISTINCT`",
+        },
+        BadMessage {
+            src: "SELECT Id FROM Contact WHERE LastName = 'O'Brien'",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "P007",
+            message: "expected an operator, `AND`, `OR`, `ORDER BY`, `LIMIT` or end of query, found `Brien`",
+            why: "no hint to double the quote (`'O''Brien'`)",
+        },
+        BadMessage {
+            src: "SELECT 1, TRUE FROM Account",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "S105",
+            message: "the literal is treated as the property name `1`",
+            why: "the help says `write the property name without quotes` for an unquoted literal",
+        },
+        BadMessage {
+            src: "SELECT Amount + 1 FROM Opportunity",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "S002",
+            message: "arithmetic is not supported",
+            why: "the help (`compare a property with a literal`) is about WHERE, not the SELECT list",
+        },
+        BadMessage {
+            src: "SELECT Id FROM Account ORDER BY (Name = 'Acme')",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "S016",
+            message: "expected a property name to sort by, found a condition",
+            why: "code S016 is documented for predicates; S024 (`ORDER BY` needs a property name) fits better",
+        },
+        BadMessage {
+            src: "SELECT id FROM Accounts WHERE NOT name = 'Acme'",
+            lang: Lang::Kql,
+            target: Some(Target::Sugarcrm),
+            extended: false,
+            code: "S018",
+            message: "sugarcrm does not support `NOT (…)`",
+            why: "the query has no parentheses; the help could suggest `name != 'Acme'`",
+        },
+        BadMessage {
+            src: "SELECT accountid FROM account LIMIT 10",
+            lang: Lang::Dql,
+            target: None,
+            extended: false,
+            code: "S019",
+            message: "`LIMIT` is not part of documented DQL",
+            why: "the caret points at `10`, not at `LIMIT`",
+        },
+        BadMessage {
+            src: "SELECT Id, Owner. Name FROM Account",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "P001",
+            message: "expected a name after `.`, found character U+0020",
+            why: "`a space` would read better than `character U+0020`",
+        },
+        BadMessage {
+            src: "SELECT Id FROM Contact WHERE NULL = Email",
+            lang: Lang::Kql,
+            target: None,
+            extended: true,
+            code: "S012",
+            message: "`= NULL` is never true",
+            why: "in extended mode the operands are swapped first, so the message quotes `= NULL` for `NULL =`",
+        },
+        BadMessage {
+            src: "SELECT Id FROM Account WHERE AnnualRevenue > 2.5E-1000",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "S026",
+            message: "number cannot be written exactly in plain decimal notation",
+            why: "the help says the exponent is too large; here it is too small",
+        },
+        BadMessage {
+            src: "SELECT accountid FROM account",
+            lang: Lang::Dql,
+            target: Some(Target::Salesforce),
+            extended: false,
+            code: "S014",
+            message: "dql is not supported by salesforce",
+            why: "the language is written `dql` (lower case) while the help says `DQL`",
+        },
+        BadMessage {
+            src: "SELECT Id FROM Account\u{a0}WHERE Name = 'Acme'",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "P007",
+            message: "expected `WHERE`, `ORDER BY`, `LIMIT` or end of query, found character U+00A0",
+            why: "a no-break space is an invisible character (P003) rather than trailing input",
+        },
+        BadMessage {
+            src: "SELECT Id\u{7} FROM Account",
+            lang: Lang::Kql,
+            target: None,
+            extended: false,
+            code: "P003",
+            message: "unexpected character U+0007",
+            why: "the source line shows every control character as `␀` (the symbol for NUL)",
+        },
+    ];
+    for c in &cases {
+        let options = Options::default().extended(c.extended);
+        let diags = match check(c.src, c.lang, c.target, &options) {
+            Ok(q) => q.warnings,
+            Err(e) => e.0,
+        };
+        let first = diags
+            .first()
+            .unwrap_or_else(|| panic!("{:?}: no diagnostic", c.src));
+        assert_eq!(
+            (first.code.as_str(), first.message.as_ref()),
+            (c.code, c.message),
+            "{:?} changed (it was poor because {}); update or delete this entry",
+            c.src,
+            c.why
+        );
+    }
+}

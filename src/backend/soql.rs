@@ -1341,7 +1341,10 @@ mod tests {
         assert_eq!(w("a LIKE 'x'"), soql("a = 'x'"));
         assert_eq!(w("a NOT LIKE 'x'"), soql("a != 'x'"));
         assert_eq!(w("a LIKE '%'"), soql("a != null"));
-        assert_eq!(w("a NOT LIKE '%%'"), soql("a = null"));
+        // `LIKE '%'` is exact as `IS [NOT] NULL` only where UNKNOWN and FALSE act alike
+        assert_eq!(w("NOT (a NOT LIKE '%%')"), soql("(NOT a = null)"));
+        assert_eq!(codes_with("SELECT Id FROM Account WHERE a NOT LIKE '%%'", &Options::default().extended(true)), ["S011"]);
+        assert_eq!(codes_with("SELECT Id FROM Account WHERE NOT (a LIKE '%')", &Options::default().extended(true)), ["S011"]);
         assert_eq!(w("5 < a"), soql("a > 5"));
         assert_eq!(w("'x' = a"), soql("a = 'x'"));
     }
