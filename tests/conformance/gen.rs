@@ -40,6 +40,8 @@ pub struct Gen<'f> {
     fx: &'f Fixture,
     p: Profile,
     rng: Rng,
+    /// How many `NOT`s enclose the predicate being generated.
+    nots: usize,
 }
 
 fn quote(s: &str) -> String {
@@ -52,6 +54,7 @@ impl<'f> Gen<'f> {
             fx,
             p,
             rng: Rng::new(seed),
+            nots: 0,
         }
     }
 
@@ -266,12 +269,17 @@ impl<'f> Gen<'f> {
                 } else {
                     self.rng.below(if self.p.extended { 5 } else { 3 })
                 };
-                let form =
-                    if not_like && self.p.target == Target::Sugarcrm && form != 3 && form != 4 {
-                        2
-                    } else {
-                        form
-                    };
+                let form = if not_like && self.p.target == Target::Sugarcrm && form != 3 {
+                    2
+                } else {
+                    form
+                };
+                // LIKE '%' under any NOT is S011 (never matches under 3VL): not generated
+                let form = if (not_like || self.nots > 0) && form == 4 {
+                    2
+                } else {
+                    form
+                };
                 let pat = match form {
                     0 => format!("'{text}%'"),
                     1 => format!("'%{text}'"),
@@ -334,11 +342,13 @@ impl<'f> Gen<'f> {
         if depth == 0 || r < 4 {
             if can_not && self.rng.chance(10) {
                 out.push_str("NOT ");
+                self.nots += 1;
                 let paren = self.rng.chance(50);
                 if paren {
                     out.push('(');
                 }
                 self.atom(!negative, out);
+                self.nots -= 1;
                 if paren {
                     out.push(')');
                 }
@@ -349,7 +359,9 @@ impl<'f> Gen<'f> {
         }
         if can_not && r == 4 {
             out.push_str("NOT (");
+            self.nots += 1;
             self.cond(depth - 1, !negative, out);
+            self.nots -= 1;
             out.push(')');
             return;
         }
