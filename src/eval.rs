@@ -1,4 +1,4 @@
-//! The reference meaning of a query: evaluate a validated [`ir::Query`]
+//! The reference meaning of a query: evaluate a validated [`crate::ir::Query`]
 //! against records you already hold.
 //!
 //! This is KQL's semantics written once, in plain Rust, with no target in

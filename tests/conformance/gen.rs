@@ -165,7 +165,8 @@ impl<'f> Gen<'f> {
                 .filter(|&i| i > 18)
                 .unwrap_or(s.len());
             s.truncate(zone_at);
-            let zone: &str = *self.rng.pick(&["Z", "+00:00", "+05:30", "-08:00"][..]);
+            const ZONES: [&str; 4] = ["Z", "+00:00", "+05:30", "-08:00"];
+            let zone = ZONES[self.rng.below(ZONES.len())];
             s.push_str(zone);
         }
         s

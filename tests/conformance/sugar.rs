@@ -815,7 +815,7 @@ pub fn validate_body(body: &Value, table: Option<&Table>) -> Result<(), String> 
         }
     }
     if let Some(m) = obj.get("max_num") {
-        if !m.as_u64().is_some_and(|n| n >= 1) {
+        if m.as_u64().is_none_or(|n| n < 1) {
             return Err(format!("rule 10: max_num must be an integer >= 1, got {m}"));
         }
     }
