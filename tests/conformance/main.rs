@@ -272,6 +272,18 @@ fn case_consistent(q: &ir::Query<'_>) -> bool {
     q.filter.as_ref().is_none_or(walk)
 }
 
+/// Whether some LIKE text holds `[` (see README: oracle B reads it literally).
+fn like_has_bracket(c: &Cond<'_>) -> bool {
+    match c {
+        Cond::And { operands, .. } | Cond::Or { operands, .. } => {
+            operands.iter().any(like_has_bracket)
+        }
+        Cond::Not { operand, .. } => like_has_bracket(operand),
+        Cond::Like { pattern, .. } => pattern.text().contains('['),
+        _ => false,
+    }
+}
+
 fn fields_of(q: &ir::Query<'_>) -> Vec<String> {
     fn walk(c: &Cond<'_>, out: &mut Vec<String>) {
         match c {
@@ -921,7 +933,9 @@ fn check_dynamics(fx: &Fixture, items: &[Item<'_>], or: &oracles::Oracles, repor
             );
             continue;
         }
-        if it
+        if it.ir.filter.as_ref().is_some_and(like_has_bracket) {
+            report.note("dynamics: odatapy parsed but its rows not compared (`[` in LIKE text: a T-SQL wildcard in Dataverse and oracle A, a literal in OData)");
+        } else if it
             .ir
             .filter
             .as_ref()
