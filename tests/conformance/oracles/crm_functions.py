@@ -14,6 +14,8 @@ which both libraries then parse and execute:
 
 Both the JSON form `["a","b"]` (what kql emits) and the docs' single-quoted form
 `['a','b']` are accepted. Anything malformed raises ValueError (a rejection).
+A number string is compared numerically with any numeric column ("940.0" matches
+940; "-12.5" matches no integer): driver-defined, as SQL would compare them.
 """
 import datetime as dt
 import json
@@ -76,11 +78,10 @@ def literal(typ, v):
         if not GUID.match(v):
             raise ValueError(f"not a guid: {v!r}")
         return v
-    if typ == "int":
-        if not re.fullmatch(r"-?\d+", v):
-            raise ValueError(f"not an integer: {v!r}")
-        return str(int(v))
-    if typ in ("decimal", "float"):
+    if typ in ("int", "decimal", "float"):
+        # Numeric strings are compared numerically, whatever the column's number
+        # type (SQL: 940 = 940.0, and -12.5 equals no integer). Whether Dataverse
+        # itself converts "940.0" or "-12.5" for an integer column is unverified.
         try:
             d = Decimal(v)
         except InvalidOperation:
