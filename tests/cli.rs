@@ -269,7 +269,7 @@ fn translate_text_per_target() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        "{\"filter\":[{\"name\":{\"$contains\":\"kloudless\"}},{\"email\":{\"$not_equals\":\"\"}}],\"fields\":\"id,name,email,status\",\"order_by\":\"name:asc\"}\n"
+        "{\"filter\":[{\"name\":{\"$contains\":\"kloudless\"}},{\"email\":{\"$not_equals\":\"\"}}],\"fields\":\"id,name,email,status\",\"order_by\":\"name:asc,id:asc\"}\n"
     );
 }
 
