@@ -144,7 +144,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
 use crate::ast::{CmpOp, Direction};
-use crate::error::{Code, Error, Errors};
+use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
 use crate::span::Span;
 use crate::Options;
@@ -452,25 +452,6 @@ fn ident_problem(s: &str) -> Option<Problem> {
     None
 }
 
-/// A name as shown in a one-line message: control characters escaped, long
-/// names shortened.
-fn shown(s: &str) -> String {
-    const MAX: usize = 60;
-    let mut out = String::with_capacity(s.len().min(MAX * 4) + 3);
-    for (i, c) in s.chars().enumerate() {
-        if i == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
-            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn char_desc(c: char) -> String {
     if c.is_control() || c.is_whitespace() {
         format!("U+{:04X}", c as u32)
@@ -604,26 +585,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     /// The span of everything the query mentions.
     fn whole_span(&self) -> Span {
-        let q = self.q;
-        let mut span = q.object.span;
-        match &q.selection {
-            Selection::All { span: s } => span = span.to(*s),
-            Selection::Fields { fields } => {
-                for f in fields {
-                    span = span.to(f.span);
-                }
-            }
-        }
-        if let Some(c) = &q.filter {
-            span = span.to(c.span());
-        }
-        for k in &q.order_by {
-            span = span.to(k.field.span);
-        }
-        for c in [q.limit, q.offset].into_iter().flatten() {
-            span = span.to(c.span);
-        }
-        span
+        self.q.span()
     }
 
     // ---- names ----
