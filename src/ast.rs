@@ -614,7 +614,13 @@ impl fmt::Display for Expr<'_> {
                 f.write_str("NOT ")?;
                 child(f, expr, PREC_NOT)
             }
-            Expr::Like { expr, pattern, negated, escape, .. } => {
+            Expr::Like {
+                expr,
+                pattern,
+                negated,
+                escape,
+                ..
+            } => {
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " NOT LIKE " } else { " LIKE " })?;
                 child(f, pattern, PREC_ADD)?;
@@ -624,13 +630,23 @@ impl fmt::Display for Expr<'_> {
                 }
                 Ok(())
             }
-            Expr::In { expr, list: items, negated, .. } => {
+            Expr::In {
+                expr,
+                list: items,
+                negated,
+                ..
+            } => {
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " NOT IN (" } else { " IN (" })?;
                 expr_list(f, items)?;
                 f.write_str(")")
             }
-            Expr::InSubquery { expr, query, negated, .. } => {
+            Expr::InSubquery {
+                expr,
+                query,
+                negated,
+                ..
+            } => {
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " NOT IN (" } else { " IN (" })?;
                 write!(f, "{query})")
@@ -639,9 +655,19 @@ impl fmt::Display for Expr<'_> {
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " IS NOT NULL" } else { " IS NULL" })
             }
-            Expr::Between { expr, low, high, negated, .. } => {
+            Expr::Between {
+                expr,
+                low,
+                high,
+                negated,
+                ..
+            } => {
                 child(f, expr, PREC_ADD)?;
-                f.write_str(if *negated { " NOT BETWEEN " } else { " BETWEEN " })?;
+                f.write_str(if *negated {
+                    " NOT BETWEEN "
+                } else {
+                    " BETWEEN "
+                })?;
                 child(f, low, PREC_ADD)?;
                 f.write_str(" AND ")?;
                 child(f, high, PREC_ADD)
@@ -687,9 +713,14 @@ impl fmt::Display for SelectItem<'_> {
         match self {
             SelectItem::Wildcard { .. } => f.write_str("*"),
             SelectItem::Expr { expr, alias } => {
-                // A bare predicate in the SELECT list would swallow the alias
-                // keyword position; it never needs parentheses otherwise.
-                child(f, expr, PREC_ADD)?;
+                // Items are read at operand level, so a predicate needs
+                // parentheses; so does a `*` expression, which bare would
+                // read back as the `SELECT *` wildcard.
+                if let Expr::Star { .. } = expr {
+                    f.write_str("(*)")?;
+                } else {
+                    child(f, expr, PREC_ADD)?;
+                }
                 if let Some(a) = alias {
                     write!(f, "{a}")?;
                 }
@@ -776,7 +807,14 @@ mod tests {
 
     #[test]
     fn cmp_op_flip_and_negate_are_involutions() {
-        for op in [CmpOp::Eq, CmpOp::Ne, CmpOp::Lt, CmpOp::Le, CmpOp::Gt, CmpOp::Ge] {
+        for op in [
+            CmpOp::Eq,
+            CmpOp::Ne,
+            CmpOp::Lt,
+            CmpOp::Le,
+            CmpOp::Gt,
+            CmpOp::Ge,
+        ] {
             assert_eq!(op.flipped().flipped(), op);
             assert_eq!(op.negated().negated(), op);
         }

@@ -151,6 +151,24 @@ codes! {
     SoqlStatementTooLong = "B006", Error;
 
     // ---- dynamics backend: B020–B039 (src/backend/odata.rs) ----
+    /// dynamics: a table, property or navigation property name outside `[A-Za-z_][A-Za-z0-9_]*` per segment, or an OData keyword
+    DynamicsIdentifier = "B020", Error;
+    /// dynamics: the `entity_set` or `primary_key` option is not a valid Dataverse name
+    DynamicsOption = "B021", Error;
+    /// dynamics: a selected path deeper than `navigation.property` (`a.b.c`)
+    DynamicsSelectPath = "B022", Error;
+    /// dynamics: `ORDER BY` a related table's property (`nav.prop`)
+    DynamicsOrderByPath = "B023", Error;
+    /// dynamics: more than 500 conditions in `$filter` (Dataverse's limit)
+    DynamicsTooManyConditions = "B024", Error;
+    /// dynamics: more than 15 navigation properties in `$expand` (Dataverse's limit)
+    DynamicsTooManyExpands = "B025", Error;
+    /// dynamics: the request URL is longer than 32,768 characters (Dataverse's GET limit)
+    DynamicsUrlTooLong = "B026", Error;
+    /// dynamics: the table is not in the built-in map; its entity set name was guessed
+    DynamicsEntitySetGuessed = "B027", Warning;
+    /// dynamics: the table's primary key is not known; `<table>id` was assumed
+    DynamicsPrimaryKeyGuessed = "B028", Warning;
 
     // ---- sugarcrm backend: B040–B059 (src/backend/sugar.rs) ----
     /// a property name that is not a sugarcrm field name (`^[A-Za-z_][A-Za-z0-9_]*$`; a leading `$` would name a filter macro)
@@ -293,6 +311,50 @@ impl Error {
             let _ = writeln!(out, "{pad} = help: {help}");
         }
     }
+}
+
+/// User text for a one-line message: at most 60 characters; control,
+/// invisible and bidirectional-formatting characters (a newline, U+200B,
+/// U+202E, …) and backticks written as `\u{…}`, so a message stays on one
+/// line and shows what the text really holds.
+pub(crate) fn shown(s: &str) -> String {
+    use std::fmt::Write;
+    const MAX: usize = 60;
+    let mut out = String::with_capacity(s.len().min(MAX * 4) + 3);
+    for (n, c) in s.chars().enumerate() {
+        if n == MAX {
+            out.push('…');
+            break;
+        }
+        let invisible = c.is_control()
+            || (c.is_whitespace() && c != ' ')
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}');
+        if invisible || c == '`' {
+            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `s` with control characters escaped (a string literal may hold newlines),
+/// so that messages and help lines stay on one line; borrowed when clean.
+pub(crate) fn one_line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
 }
 
 /// Characters shown one column wide: control characters become `�`-free

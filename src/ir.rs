@@ -46,6 +46,32 @@ pub struct Query<'a> {
     pub warnings: Vec<Error>,
 }
 
+impl Query<'_> {
+    /// The smallest span covering everything the query names: object,
+    /// selection, filter, sort keys, `LIMIT` and `OFFSET`.
+    pub fn span(&self) -> Span {
+        let mut span = self.object.span;
+        match &self.selection {
+            Selection::All { span: s } => span = span.to(*s),
+            Selection::Fields { fields } => {
+                for f in fields {
+                    span = span.to(f.span);
+                }
+            }
+        }
+        if let Some(c) = &self.filter {
+            span = span.to(c.span());
+        }
+        for k in &self.order_by {
+            span = span.to(k.field.span);
+        }
+        for c in [self.limit, self.offset].into_iter().flatten() {
+            span = span.to(c.span);
+        }
+        span
+    }
+}
+
 /// An object type name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Name<'a> {
@@ -324,7 +350,11 @@ impl DateTime {
 
     /// Writes the canonical ISO-8601 form with the zone as `Z` or `±hh:mm`.
     pub fn write_iso(&self, out: &mut impl fmt::Write, utc_as_z: bool) -> fmt::Result {
-        write!(out, "{}T{:02}:{:02}:{:02}", self.date, self.hour, self.minute, self.second)?;
+        write!(
+            out,
+            "{}T{:02}:{:02}:{:02}",
+            self.date, self.hour, self.minute, self.second
+        )?;
         if self.frac_digits > 0 {
             let digits = format!("{:09}", self.nanos);
             out.write_char('.')?;

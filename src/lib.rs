@@ -29,7 +29,13 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(
     not(test),
-    warn(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::unreachable, clippy::todo)
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::unreachable,
+        clippy::todo
+    )
 )]
 
 use std::fmt;
@@ -140,7 +146,9 @@ impl FromStr for Target {
             "salesforce" => Ok(Target::Salesforce),
             "dynamics" => Ok(Target::Dynamics),
             "sugarcrm" => Ok(Target::Sugarcrm),
-            _ => Err(format!("unknown target `{s}` (expected salesforce, dynamics or sugarcrm)")),
+            _ => Err(format!(
+                "unknown target `{s}` (expected salesforce, dynamics or sugarcrm)"
+            )),
         }
     }
 }
@@ -159,6 +167,22 @@ pub struct Limits {
     pub max_in_list: usize,
     /// Longest string literal, in bytes (default 100,000).
     pub max_string_bytes: usize,
+    /// Salesforce: longest string literal after escaping, in UTF-16 units
+    /// (default 4,000, SOQL's limit; `B005`).
+    pub soql_max_string_chars: usize,
+    /// Salesforce: longest statement, in UTF-16 units (default 100,000; `B006`).
+    pub soql_max_statement_chars: usize,
+    /// Salesforce: largest `OFFSET` (default 2,000; `B003`).
+    pub soql_max_offset: u64,
+    /// Dynamics: longest request URL (default 32,768, Dataverse's GET limit; `B026`).
+    pub dynamics_max_url_chars: usize,
+    /// Dynamics: most conditions in `$filter` (default 500; `B024`).
+    pub dynamics_max_conditions: usize,
+    /// Dynamics: most navigation properties in `$expand` (default 15; `B025`).
+    pub dynamics_max_expands: usize,
+    /// SugarCRM: most nested `$and`/`$or` groups (default 13, what PHP's JSON
+    /// depth limit of 32 leaves for the filter; `B045`).
+    pub sugar_max_groups: usize,
 }
 
 impl Default for Limits {
@@ -169,21 +193,33 @@ impl Default for Limits {
             max_predicates: 1_000,
             max_in_list: 10_000,
             max_string_bytes: 100_000,
+            ..Limits::TARGETS
         }
     }
 }
 
 impl Limits {
-    /// No practical limit (for trusted input and benchmarks). The depth limit
-    /// stays finite so the parser still cannot overflow the stack.
+    /// The targets' documented limits, with no front-end limit.
+    const TARGETS: Limits = Limits {
+        max_input_bytes: usize::MAX,
+        max_depth: 64,
+        max_predicates: usize::MAX,
+        max_in_list: usize::MAX,
+        max_string_bytes: usize::MAX,
+        soql_max_string_chars: backend::soql::MAX_STRING_CHARS,
+        soql_max_statement_chars: backend::soql::MAX_STATEMENT_CHARS,
+        soql_max_offset: backend::soql::MAX_OFFSET,
+        dynamics_max_url_chars: backend::odata::MAX_URL_LEN,
+        dynamics_max_conditions: backend::odata::MAX_CONDITIONS,
+        dynamics_max_expands: backend::odata::MAX_EXPANDS,
+        sugar_max_groups: backend::sugar::MAX_GROUP_DEPTH,
+    };
+
+    /// No front-end limit (for trusted input and benchmarks). The depth limit
+    /// stays finite so the parser still cannot overflow the stack, and the
+    /// targets' own limits stay: a request over them would fail at the CRM.
     pub fn unlimited() -> Self {
-        Limits {
-            max_input_bytes: usize::MAX,
-            max_depth: 64,
-            max_predicates: usize::MAX,
-            max_in_list: usize::MAX,
-            max_string_bytes: usize::MAX,
-        }
+        Limits::TARGETS
     }
 }
 
@@ -256,7 +292,11 @@ pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Tra
     let (request, mut warnings) = backend::lower(q, target, options)?;
     let mut all = q.warnings.clone();
     all.append(&mut warnings);
-    Ok(Translation { target, request, warnings: all })
+    Ok(Translation {
+        target,
+        request,
+        warnings: all,
+    })
 }
 
 /// The whole pipeline: [`parse`] → [`validate`] (for `target`) → [`lower`].
@@ -267,7 +307,12 @@ pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Tra
 ///                   Lang::Kql, Target::Salesforce, &Options::default()).unwrap();
 /// assert_eq!(t.request.to_string(), "SELECT Id FROM Account WHERE Name = 'O\\'Brien'");
 /// ```
-pub fn translate(src: &str, lang: Lang, target: Target, options: &Options) -> Result<Translation, Errors> {
+pub fn translate(
+    src: &str,
+    lang: Lang,
+    target: Target,
+    options: &Options,
+) -> Result<Translation, Errors> {
     let ast = parse(src, lang, options)?;
     let ir = validate(&ast, lang, Some(target), options)?;
     lower(&ir, target, options).map_err(|mut e| {

@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand, ValueEnum};
 use kql::{Errors, Lang, Options, Target};
 
 #[derive(Parser)]
-#[command(name = "kql", version, about = "Compile KQL and DQL queries into SOQL, Dynamics OData and SugarCRM filter requests")]
+#[command(
+    name = "kql",
+    version,
+    about = "Compile KQL and DQL queries into SOQL, Dynamics OData and SugarCRM filter requests"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -143,9 +147,14 @@ fn read_query(q: Option<String>) -> Result<String, Fatal> {
         Some(q) if q != "-" => Ok(q.to_string()),
         _ => {
             let mut buf = Vec::new();
-            std::io::stdin().read_to_end(&mut buf).map_err(|e| Fatal(format!("cannot read stdin: {e}")))?;
+            std::io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(|e| Fatal(format!("cannot read stdin: {e}")))?;
             String::from_utf8(buf).map_err(|e| {
-                Fatal(format!("the query is not valid UTF-8 (invalid byte at offset {})", e.utf8_error().valid_up_to()))
+                Fatal(format!(
+                    "the query is not valid UTF-8 (invalid byte at offset {})",
+                    e.utf8_error().valid_up_to()
+                ))
             })
         }
     }
@@ -158,7 +167,8 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let lang = common.lang.into();
             match kql::parse(&src, lang, &Options::default()) {
                 Ok(ast) => {
-                    let json = serde_json::to_string_pretty(&ast).map_err(|e| Fatal(e.to_string()))?;
+                    let json =
+                        serde_json::to_string_pretty(&ast).map_err(|e| Fatal(e.to_string()))?;
                     print_out(&json)?;
                     Ok(ExitCode::SUCCESS)
                 }
@@ -168,7 +178,12 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 }
             }
         }
-        Command::Check { common, target, extended, format } => {
+        Command::Check {
+            common,
+            target,
+            extended,
+            format,
+        } => {
             let src = read_query(common.query)?;
             let lang: Lang = common.lang.into();
             let options = Options::default().extended(extended);
@@ -179,13 +194,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     }
                     match format {
                         Format::Json => {
-                            let json = serde_json::to_string_pretty(&ir).map_err(|e| Fatal(e.to_string()))?;
+                            let json = serde_json::to_string_pretty(&ir)
+                                .map_err(|e| Fatal(e.to_string()))?;
                             print_out(&json)?;
                         }
                         Format::Text => {
-                            let on = target.map(|t| format!(" for {}", Target::from(t))).unwrap_or_default();
+                            let on = target
+                                .map(|t| format!(" for {}", Target::from(t)))
+                                .unwrap_or_default();
                             let mode = if extended { "extended" } else { "documented" };
-                            print_out(&format!("ok: {lang} query on `{}` accepted{on} ({mode} subset)", ir.object.name))?;
+                            print_out(&format!(
+                                "ok: {lang} query on `{}` accepted{on} ({mode} subset)",
+                                ir.object.name
+                            ))?;
                         }
                     }
                     Ok(ExitCode::SUCCESS)
@@ -196,9 +217,14 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 }
             }
         }
-        Command::Translate { common, target, extended, format, entity_set, primary_key } => {
-            translate(common, target, extended, format, entity_set, primary_key)
-        }
+        Command::Translate {
+            common,
+            target,
+            extended,
+            format,
+            entity_set,
+            primary_key,
+        } => translate(common, target, extended, format, entity_set, primary_key),
     }
 }
 
@@ -268,7 +294,11 @@ fn translate(
     if format == Format::Json {
         print_out(&to_json(&ByTarget(json))?)?;
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if all_ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 /// One target's result in `--target all --format json`: the translation, or `{"errors": […]}`.
@@ -323,7 +353,8 @@ fn report(errs: &Errors, src: &str, format: ErrorFormat) -> Result<(), Fatal> {
         ErrorFormat::Json => errs.to_json().to_string(),
         ErrorFormat::Human => {
             let plain = errs.render(src);
-            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()) && std::io::stderr().is_terminal();
+            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stderr().is_terminal();
             if color {
                 colorize(&plain)
             } else {

@@ -36,17 +36,49 @@ use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Parser as _};
 
 use crate::ast::*;
-use crate::error::{Code, Error};
+use crate::error::{one_line, Code, Error};
 use crate::span::Span;
 use crate::Limits;
 
 /// Every word that is a keyword when written in upper case. None of them can
 /// be an identifier in that spelling; in any other case they are identifiers.
 pub const KEYWORDS: &[&str] = &[
-    "ALL", "AND", "AS", "ASC", "BETWEEN", "BY", "CROSS", "DESC", "DISTINCT", "ESCAPE", "EXCEPT",
-    "FALSE", "FROM", "FULL", "GROUP", "HAVING", "IN", "INNER", "INTERSECT", "IS", "JOIN", "LEFT",
-    "LIKE", "LIMIT", "NOT", "NULL", "OFFSET", "ON", "OR", "ORDER", "OUTER", "RIGHT", "SELECT",
-    "TRUE", "UNION", "WHERE",
+    "ALL",
+    "AND",
+    "AS",
+    "ASC",
+    "BETWEEN",
+    "BY",
+    "CROSS",
+    "DESC",
+    "DISTINCT",
+    "ESCAPE",
+    "EXCEPT",
+    "FALSE",
+    "FROM",
+    "FULL",
+    "GROUP",
+    "HAVING",
+    "IN",
+    "INNER",
+    "INTERSECT",
+    "IS",
+    "JOIN",
+    "LEFT",
+    "LIKE",
+    "LIMIT",
+    "NOT",
+    "NULL",
+    "OFFSET",
+    "ON",
+    "OR",
+    "ORDER",
+    "OUTER",
+    "RIGHT",
+    "SELECT",
+    "TRUE",
+    "UNION",
+    "WHERE",
 ];
 
 fn is_keyword(w: &str) -> bool {
@@ -58,7 +90,10 @@ fn keyword_in_other_case(w: &str) -> Option<&'static str> {
     if w.len() > 9 || !w.is_ascii() {
         return None;
     }
-    KEYWORDS.iter().copied().find(|k| k.eq_ignore_ascii_case(w) && *k != w)
+    KEYWORDS
+        .iter()
+        .copied()
+        .find(|k| k.eq_ignore_ascii_case(w) && *k != w)
 }
 
 fn is_ident_start(c: char) -> bool {
@@ -83,10 +118,22 @@ pub(crate) struct PErr {
 
 impl PErr {
     fn expected(i: &str, what: &'static str) -> Self {
-        PErr { rest: i.len(), code: Code::Syntax, text: Cow::Borrowed(what), help: None, len: None }
+        PErr {
+            rest: i.len(),
+            code: Code::Syntax,
+            text: Cow::Borrowed(what),
+            help: None,
+            len: None,
+        }
     }
     fn coded(i: &str, code: Code, msg: impl Into<Cow<'static, str>>) -> Self {
-        PErr { rest: i.len(), code, text: msg.into(), help: None, len: None }
+        PErr {
+            rest: i.len(),
+            code,
+            text: msg.into(),
+            help: None,
+            len: None,
+        }
     }
     fn help(mut self, h: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(h.into());
@@ -132,11 +179,19 @@ pub(crate) fn parse_query<'a>(src: &'a str, limits: &Limits) -> Result<Query<'a>
         return Err(Error::new(
             Code::InputTooLarge,
             Span::new(cut, src.len()),
-            format!("query is {} bytes, over the limit of {} bytes", src.len(), limits.max_input_bytes),
+            format!(
+                "query is {} bytes, over the limit of {} bytes",
+                src.len(),
+                limits.max_input_bytes
+            ),
         )
         .with_help("shorten the query or raise `Limits::max_input_bytes`"));
     }
-    let p = Parser { src, max_depth: limits.max_depth, last_end: Cell::new(0) };
+    let p = Parser {
+        src,
+        max_depth: limits.max_depth,
+        last_end: Cell::new(0),
+    };
     p.statement().map_err(|e| p.to_error(e))
 }
 
@@ -170,7 +225,10 @@ impl<'s> Parser<'s> {
         let i = self.token_end(self.src);
         self.last_end.set(0);
         if i.is_empty() {
-            return fail(PErr::coded(i, Code::EmptyQuery, "the query is empty").help("write a query such as `SELECT Id FROM Account`"));
+            return fail(
+                PErr::coded(i, Code::EmptyQuery, "the query is empty")
+                    .help("write a query such as `SELECT Id FROM Account`"),
+            );
         }
         let (i, q) = self.query(i, 0)?;
         if !i.is_empty() {
@@ -183,12 +241,20 @@ impl<'s> Parser<'s> {
     fn trailing(&self, i: &'s str, q: &Query<'s>) -> PErr {
         if let Some((w, _)) = self.word(i) {
             if matches!(w, "UNION" | "INTERSECT" | "EXCEPT") {
-                return PErr::coded(i, Code::SetOperation, format!("set operations are not supported: `{w}`"))
-                    .help("send one query per request")
-                    .len(w.len());
+                return PErr::coded(
+                    i,
+                    Code::SetOperation,
+                    format!("set operations are not supported: `{w}`"),
+                )
+                .help("send one query per request")
+                .len(w.len());
             }
             if w == "LIMIT" && q.limit.is_none() && q.offset.is_some() {
-                return PErr { code: Code::TrailingInput, ..PErr::expected(i, "end of query") }.help("write `LIMIT` before `OFFSET`");
+                return PErr {
+                    code: Code::TrailingInput,
+                    ..PErr::expected(i, "end of query")
+                }
+                .help("write `LIMIT` before `OFFSET`");
             }
         }
         if i.starts_with(';') {
@@ -205,7 +271,10 @@ impl<'s> Parser<'s> {
         } else {
             "`WHERE`, `ORDER BY`, `LIMIT` or end of query"
         };
-        PErr { code: Code::TrailingInput, ..PErr::expected(i, expected) }
+        PErr {
+            code: Code::TrailingInput,
+            ..PErr::expected(i, expected)
+        }
     }
 
     // ---- lexical helpers -------------------------------------------------
@@ -258,9 +327,13 @@ impl<'s> Parser<'s> {
     fn depth_check(&self, i: &'s str, depth: usize) -> Result<(), nom::Err<PErr>> {
         if depth > self.max_depth {
             return Err(nom::Err::Failure(
-                PErr::coded(i, Code::TooDeep, format!("nesting is deeper than the limit of {}", self.max_depth))
-                    .help("flatten the parentheses or raise `Limits::max_depth`")
-                    .len(i.chars().next().map_or(0, char::len_utf8)),
+                PErr::coded(
+                    i,
+                    Code::TooDeep,
+                    format!("nesting is deeper than the limit of {}", self.max_depth),
+                )
+                .help("flatten the parentheses or raise `Limits::max_depth`")
+                .len(i.chars().next().map_or(0, char::len_utf8)),
             ));
         }
         Ok(())
@@ -284,7 +357,13 @@ impl<'s> Parser<'s> {
         }
         let end = self.pos(rest);
         let name = Cow::Borrowed(&self.src[start..end]);
-        Ok((self.token_end(rest), Ident { name, span: Span::new(start, end) }))
+        Ok((
+            self.token_end(rest),
+            Ident {
+                name,
+                span: Span::new(start, end),
+            },
+        ))
     }
 
     /// `'…'` with `''` for a quote. Borrowed unless a quote was doubled.
@@ -326,7 +405,13 @@ impl<'s> Parser<'s> {
             };
             let rest = &body[k + 1..];
             let r = self.token_end(rest);
-            return Ok((r, Expr::String { value, span: Span::new(start, self.pos(rest)) }));
+            return Ok((
+                r,
+                Expr::String {
+                    value,
+                    span: Span::new(start, self.pos(rest)),
+                },
+            ));
         }
     }
 
@@ -357,7 +442,9 @@ impl<'s> Parser<'s> {
         }
         if rest.chars().next().is_some_and(is_ident_char) || rest.starts_with('.') {
             let at = self.pos(rest);
-            let tail = rest.find(|c: char| !is_ident_char(c) && c != '.').unwrap_or(rest.len());
+            let tail = rest
+                .find(|c: char| !is_ident_char(c) && c != '.')
+                .unwrap_or(rest.len());
             return Err(nom::Err::Failure(
                 PErr::coded(i, Code::InvalidNumber, "invalid number literal")
                     .help("a property name must start with a letter or `_`")
@@ -366,7 +453,13 @@ impl<'s> Parser<'s> {
         }
         let end = self.pos(rest);
         let text = Cow::Borrowed(&self.src[start..end]);
-        Ok((self.token_end(rest), Expr::Number { text, span: Span::new(start, end) }))
+        Ok((
+            self.token_end(rest),
+            Expr::Number {
+                text,
+                span: Span::new(start, end),
+            },
+        ))
     }
 
     // ---- statements --------------------------------------------------------
@@ -428,7 +521,13 @@ impl<'s> Parser<'s> {
                     Err(_) => break,
                 }
             }
-            (r, Some(GroupBy { exprs, span: self.span_from(gstart) }))
+            (
+                r,
+                Some(GroupBy {
+                    exprs,
+                    span: self.span_from(gstart),
+                }),
+            )
         } else {
             (i, None)
         };
@@ -453,7 +552,11 @@ impl<'s> Parser<'s> {
                         (r4, None) => (r4, None),
                     },
                 };
-                items.push(OrderItem { expr, direction, span: self.span_from(istart) });
+                items.push(OrderItem {
+                    expr,
+                    direction,
+                    span: self.span_from(istart),
+                });
                 r = r2;
                 match self.sym(r, ",", "`,`") {
                     Ok((r2, _)) => r = r2,
@@ -515,12 +618,26 @@ impl<'s> Parser<'s> {
         let start = self.pos(i);
         if let Ok((r, _)) = self.kw(i, "AS") {
             let (r, name) = self.path(r, "an alias name after `AS`")?;
-            return Ok((r, Some(Alias { name, explicit: true, span: self.span_from(start) })));
+            return Ok((
+                r,
+                Some(Alias {
+                    name,
+                    explicit: true,
+                    span: self.span_from(start),
+                }),
+            ));
         }
         match self.word(i) {
             Some((w, _)) if !is_keyword(w) && keyword_in_other_case(w).is_none() => {
                 let (r, name) = self.path(i, "an alias")?;
-                Ok((r, Some(Alias { name, explicit: false, span: self.span_from(start) })))
+                Ok((
+                    r,
+                    Some(Alias {
+                        name,
+                        explicit: false,
+                        span: self.span_from(start),
+                    }),
+                ))
             }
             _ => Ok((i, None)),
         }
@@ -535,18 +652,37 @@ impl<'s> Parser<'s> {
             }
             let (r, query) = self.query(r, depth + SUBQUERY_DEPTH)?;
             let (r, _) = self.sym(r, ")", "`)`")?;
-            (r, TableSource::Subquery { query: Box::new(query), span: self.span_from(start) })
+            (
+                r,
+                TableSource::Subquery {
+                    query: Box::new(query),
+                    span: self.span_from(start),
+                },
+            )
         } else {
             let (r, name) = self.path(i, "an object name")?;
             (r, TableSource::Object { name })
         };
         let (r, alias) = self.alias(r)?;
-        Ok((r, TableRef { source, alias, span: self.span_from(start) }))
+        Ok((
+            r,
+            TableRef {
+                source,
+                alias,
+                span: self.span_from(start),
+            },
+        ))
     }
 
-    fn join(&self, i: &'s str, depth: usize) -> Result<Option<(&'s str, Join<'s>)>, nom::Err<PErr>> {
+    fn join(
+        &self,
+        i: &'s str,
+        depth: usize,
+    ) -> Result<Option<(&'s str, Join<'s>)>, nom::Err<PErr>> {
         let start = self.pos(i);
-        let Some((w, _)) = self.word(i) else { return Ok(None) };
+        let Some((w, _)) = self.word(i) else {
+            return Ok(None);
+        };
         let kind = match w {
             "JOIN" => JoinKind::Plain,
             "INNER" => JoinKind::Inner,
@@ -572,7 +708,15 @@ impl<'s> Parser<'s> {
             }
             Err(_) => (r, None),
         };
-        Ok(Some((r, Join { kind, table, on, span: self.span_from(start) })))
+        Ok(Some((
+            r,
+            Join {
+                kind,
+                table,
+                on,
+                span: self.span_from(start),
+            },
+        )))
     }
 
     // ---- expressions -------------------------------------------------------
@@ -605,7 +749,9 @@ impl<'s> Parser<'s> {
         // `Some(true)` while `lhs` is an AND built by this loop (extendable), `Some(false)` for OR.
         let mut open_junction: Option<bool> = None;
         loop {
-            let Some((prec, op)) = self.peek_infix(i) else { return Ok((i, lhs)) };
+            let Some((prec, op)) = self.peek_infix(i) else {
+                return Ok((i, lhs));
+            };
             if prec < min {
                 return Ok((i, lhs));
             }
@@ -629,7 +775,11 @@ impl<'s> Parser<'s> {
                             height += 1;
                             self.depth_check(i, height)?;
                             let operands = vec![lhs, rhs];
-                            lhs = if is_and { Expr::And { operands, span } } else { Expr::Or { operands, span } };
+                            lhs = if is_and {
+                                Expr::And { operands, span }
+                            } else {
+                                Expr::Or { operands, span }
+                            };
                             open_junction = Some(is_and);
                         }
                     }
@@ -639,16 +789,30 @@ impl<'s> Parser<'s> {
                     let r = self.token_end(&i[len..]);
                     let (r, rhs) = self.expr_bp(r, depth + 1, PREC_ADD)?;
                     i = r;
-                    lhs = Expr::Compare { op: cmp, lhs: Box::new(lhs), rhs: Box::new(rhs), span: self.span_from(start) };
+                    lhs = Expr::Compare {
+                        op: cmp,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                        span: self.span_from(start),
+                    };
                 }
                 Infix::Arith(a) => {
                     if i.starts_with("--") {
-                        return fail(PErr::coded(i, Code::InvalidCharacter, "unexpected `--`").help("comments are not supported").len(2));
+                        return fail(
+                            PErr::coded(i, Code::InvalidCharacter, "unexpected `--`")
+                                .help("comments are not supported")
+                                .len(2),
+                        );
                     }
                     let r = self.token_end(&i[1..]);
                     let (r, rhs) = self.expr_bp(r, depth + 1, prec + 1)?;
                     i = r;
-                    lhs = Expr::Arith { op: a, lhs: Box::new(lhs), rhs: Box::new(rhs), span: self.span_from(start) };
+                    lhs = Expr::Arith {
+                        op: a,
+                        lhs: Box::new(lhs),
+                        rhs: Box::new(rhs),
+                        span: self.span_from(start),
+                    };
                 }
                 Infix::Keyword => {
                     let (r, e) = self.predicate_tail(i, lhs, start, depth)?;
@@ -699,18 +863,34 @@ impl<'s> Parser<'s> {
         if min <= PREC_NOT && self.peek_kw(i, "NOT") {
             let (r, _) = self.kw(i, "NOT")?;
             let (r, e) = self.expr_bp(r, depth + 1, PREC_NOT)?;
-            return Ok((r, Expr::Not { expr: Box::new(e), span: self.span_from(start) }));
+            return Ok((
+                r,
+                Expr::Not {
+                    expr: Box::new(e),
+                    span: self.span_from(start),
+                },
+            ));
         }
         if let Some(after) = i.strip_prefix('-') {
             if after.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
                 return self.number(after, start);
             }
             if after.starts_with('-') {
-                return fail(PErr::coded(i, Code::InvalidCharacter, "unexpected `--`").help("comments are not supported").len(2));
+                return fail(
+                    PErr::coded(i, Code::InvalidCharacter, "unexpected `--`")
+                        .help("comments are not supported")
+                        .len(2),
+                );
             }
             let r = self.token_end(after);
             let (r, e) = self.expr_bp(r, depth + 1, PREC_NEG)?;
-            return Ok((r, Expr::Neg { expr: Box::new(e), span: self.span_from(start) }));
+            return Ok((
+                r,
+                Expr::Neg {
+                    expr: Box::new(e),
+                    span: self.span_from(start),
+                },
+            ));
         }
         if i.starts_with('(') {
             return self.paren(i, depth);
@@ -724,15 +904,37 @@ impl<'s> Parser<'s> {
 
     /// After an operand: `IS [NOT] NULL`, `[NOT] LIKE …`, `[NOT] IN (…)`, `[NOT] BETWEEN …`.
     #[inline(never)]
-    fn predicate_tail(&self, i: &'s str, lhs: Expr<'s>, start: usize, depth: usize) -> PResult<'s, Expr<'s>> {
+    fn predicate_tail(
+        &self,
+        i: &'s str,
+        lhs: Expr<'s>,
+        start: usize,
+        depth: usize,
+    ) -> PResult<'s, Expr<'s>> {
         let lhs = Box::new(lhs);
         if let Ok((r, _)) = self.kw(i, "IS") {
             let (r, not) = self.opt_kw(r, "NOT");
             let (r, _) = match self.kw(r, "NULL") {
                 Ok(x) => x,
-                Err(_) => return fail(PErr::expected(r, if not.is_some() { "`NULL`" } else { "`NULL` or `NOT NULL`" })),
+                Err(_) => {
+                    return fail(PErr::expected(
+                        r,
+                        if not.is_some() {
+                            "`NULL`"
+                        } else {
+                            "`NULL` or `NOT NULL`"
+                        },
+                    ))
+                }
             };
-            return Ok((r, Expr::IsNull { expr: lhs, negated: not.is_some(), span: self.span_from(start) }));
+            return Ok((
+                r,
+                Expr::IsNull {
+                    expr: lhs,
+                    negated: not.is_some(),
+                    span: self.span_from(start),
+                },
+            ));
         }
         let (r, not) = self.opt_kw(i, "NOT");
         let negated = not.is_some();
@@ -745,7 +947,16 @@ impl<'s> Parser<'s> {
                 }
                 Err(_) => (r, None),
             };
-            return Ok((r, Expr::Like { expr: lhs, pattern: Box::new(pattern), negated, escape, span: self.span_from(start) }));
+            return Ok((
+                r,
+                Expr::Like {
+                    expr: lhs,
+                    pattern: Box::new(pattern),
+                    negated,
+                    escape,
+                    span: self.span_from(start),
+                },
+            ));
         }
         if let Ok((r, _)) = self.kw(r, "IN") {
             return self.in_tail(r, lhs, negated, start, depth);
@@ -755,19 +966,43 @@ impl<'s> Parser<'s> {
             let (r, _) = self.kw(r, "AND")?;
             let (r, high) = self.operand(r, depth + 1)?;
             let span = self.span_from(start);
-            return Ok((r, Expr::Between { expr: lhs, low: Box::new(low), high: Box::new(high), negated, span }));
+            return Ok((
+                r,
+                Expr::Between {
+                    expr: lhs,
+                    low: Box::new(low),
+                    high: Box::new(high),
+                    negated,
+                    span,
+                },
+            ));
         }
         fail(PErr::expected(r, "`LIKE`, `IN` or `BETWEEN` after `NOT`"))
     }
 
     /// `"(" (query | [operand {"," operand}]) ")"` after `IN`.
     #[inline(never)]
-    fn in_tail(&self, i: &'s str, lhs: Box<Expr<'s>>, negated: bool, start: usize, depth: usize) -> PResult<'s, Expr<'s>> {
+    fn in_tail(
+        &self,
+        i: &'s str,
+        lhs: Box<Expr<'s>>,
+        negated: bool,
+        start: usize,
+        depth: usize,
+    ) -> PResult<'s, Expr<'s>> {
         let (r, _) = self.sym(i, "(", "`(` after `IN`")?;
         if self.peek_kw(r, "SELECT") {
             let (r, q) = self.query(r, depth + SUBQUERY_DEPTH)?;
             let (r, _) = self.sym(r, ")", "`)`")?;
-            return Ok((r, Expr::InSubquery { expr: lhs, query: Box::new(q), negated, span: self.span_from(start) }));
+            return Ok((
+                r,
+                Expr::InSubquery {
+                    expr: lhs,
+                    query: Box::new(q),
+                    negated,
+                    span: self.span_from(start),
+                },
+            ));
         }
         let mut list = Vec::new();
         let mut r = r;
@@ -783,7 +1018,15 @@ impl<'s> Parser<'s> {
             }
         }
         let (r, _) = self.sym(r, ")", "`,` or `)`")?;
-        Ok((r, Expr::In { expr: lhs, list, negated, span: self.span_from(start) }))
+        Ok((
+            r,
+            Expr::In {
+                expr: lhs,
+                list,
+                negated,
+                span: self.span_from(start),
+            },
+        ))
     }
 
     /// A literal, a path or `*` (never recursive: `(` and calls are handled by `prefix`).
@@ -800,11 +1043,21 @@ impl<'s> Parser<'s> {
                 let (r, span) = self.sym(i, "*", "`*`")?;
                 Ok((r, Expr::Star { span }))
             }
-            '!' => fail(PErr::coded(i, Code::InvalidCharacter, "unexpected `!`").help("write `!=` for not equal").len(1)),
-            '"' | '`' | '[' => fail(
-                PErr::coded(i, Code::InvalidCharacter, format!("unexpected {}", quote_char(c)))
-                    .help("strings use single quotes ('text'); property names are written without quotes")
+            '!' => fail(
+                PErr::coded(i, Code::InvalidCharacter, "unexpected `!`")
+                    .help("write `!=` for not equal")
                     .len(1),
+            ),
+            '"' | '`' | '[' => fail(
+                PErr::coded(
+                    i,
+                    Code::InvalidCharacter,
+                    format!("unexpected {}", quote_char(c)),
+                )
+                .help(
+                    "strings use single quotes ('text'); property names are written without quotes",
+                )
+                .len(1),
             ),
             c if is_ident_start(c) => {
                 let Some((w, rest)) = self.word(i) else {
@@ -813,11 +1066,22 @@ impl<'s> Parser<'s> {
                 match w {
                     "TRUE" | "FALSE" => {
                         let r = self.token_end(rest);
-                        Ok((r, Expr::Bool { value: w == "TRUE", span: self.span_from(start) }))
+                        Ok((
+                            r,
+                            Expr::Bool {
+                                value: w == "TRUE",
+                                span: self.span_from(start),
+                            },
+                        ))
                     }
                     "NULL" => {
                         let r = self.token_end(rest);
-                        Ok((r, Expr::Null { span: self.span_from(start) }))
+                        Ok((
+                            r,
+                            Expr::Null {
+                                span: self.span_from(start),
+                            },
+                        ))
                     }
                     _ if is_keyword(w) => fail(PErr::expected(i, "a property name or value")),
                     _ => {
@@ -839,7 +1103,13 @@ impl<'s> Parser<'s> {
         if self.peek_kw(r, "SELECT") {
             let (r, q) = self.query(r, depth + SUBQUERY_DEPTH)?;
             let (r, _) = self.sym(r, ")", "`)`")?;
-            return Ok((r, Expr::Subquery { query: Box::new(q), span: self.span_from(start) }));
+            return Ok((
+                r,
+                Expr::Subquery {
+                    query: Box::new(q),
+                    span: self.span_from(start),
+                },
+            ));
         }
         let (r, e) = self.expr_bp(r, depth + 1, PREC_OR)?;
         let (r, _) = self.sym(r, ")", "`)` or an operator")?;
@@ -847,7 +1117,13 @@ impl<'s> Parser<'s> {
     }
 
     #[inline(never)]
-    fn call(&self, i: &'s str, name: Ident<'s>, depth: usize, start: usize) -> PResult<'s, Expr<'s>> {
+    fn call(
+        &self,
+        i: &'s str,
+        name: Ident<'s>,
+        depth: usize,
+        start: usize,
+    ) -> PResult<'s, Expr<'s>> {
         let (mut r, _) = self.sym(i, "(", "`(`")?;
         self.depth_check(r, depth + 1)?;
         let mut args = Vec::new();
@@ -863,7 +1139,14 @@ impl<'s> Parser<'s> {
             }
         }
         let (r, _) = self.sym(r, ")", "`,` or `)`")?;
-        Ok((r, Expr::Call { name, args, span: self.span_from(start) }))
+        Ok((
+            r,
+            Expr::Call {
+                name,
+                args,
+                span: self.span_from(start),
+            },
+        ))
     }
 
     // ---- errors --------------------------------------------------------------
@@ -872,7 +1155,11 @@ impl<'s> Parser<'s> {
         let e = match e {
             nom::Err::Error(e) | nom::Err::Failure(e) => e,
             nom::Err::Incomplete(_) => {
-                return Error::new(Code::Internal, Span::point(self.src.len()), "parser asked for more input")
+                return Error::new(
+                    Code::Internal,
+                    Span::point(self.src.len()),
+                    "parser asked for more input",
+                )
             }
         };
         let at = self.src.len().saturating_sub(e.rest);
@@ -889,33 +1176,65 @@ impl<'s> Parser<'s> {
         // A keyword written in another case where a keyword was expected.
         if let Some((w, _)) = self.word(rest) {
             if let Some(k) = keyword_in_other_case(w) {
-                return Error::new(Code::KeywordCase, span, format!("expected {}, found `{w}`", quote_expected(&e.text)))
-                    .with_help(format!("keywords are case-sensitive: write `{k}`"));
+                return Error::new(
+                    Code::KeywordCase,
+                    span,
+                    format!("expected {}, found `{w}`", quote_expected(&e.text)),
+                )
+                .with_help(format!("keywords are case-sensitive: write `{k}`"));
             }
         }
         if rest.starts_with("--") {
-            return Error::new(Code::InvalidCharacter, Span::new(at, at + 2), "unexpected `--`").with_help("comments are not supported");
+            return Error::new(
+                Code::InvalidCharacter,
+                Span::new(at, at + 2),
+                "unexpected `--`",
+            )
+            .with_help("comments are not supported");
         }
         if rest.starts_with('!') && !rest.starts_with("!=") {
-            return Error::new(Code::InvalidCharacter, Span::new(at, at + 1), "unexpected `!`").with_help("write `!=` for not equal");
+            return Error::new(
+                Code::InvalidCharacter,
+                Span::new(at, at + 1),
+                "unexpected `!`",
+            )
+            .with_help("write `!=` for not equal");
         }
-        if let Some(c) = rest.chars().next().filter(|c| NON_TOKEN_PUNCTUATION.contains(*c)) {
+        if let Some(c) = rest
+            .chars()
+            .next()
+            .filter(|c| NON_TOKEN_PUNCTUATION.contains(*c))
+        {
             let help = match c {
-                '"' | '`' | '[' | ']' => "strings use single quotes ('text'); property names are written without quotes",
+                '"' | '`' | '[' | ']' => {
+                    "strings use single quotes ('text'); property names are written without quotes"
+                }
                 ';' => "send a single query without a statement terminator",
                 '#' => "comments are not supported",
-                '$' | ':' | '?' | '@' => "query parameters are not supported; write the value as a literal",
+                '$' | ':' | '?' | '@' => {
+                    "query parameters are not supported; write the value as a literal"
+                }
                 _ => "remove the character; it is not part of the query language",
             };
-            return Error::new(Code::InvalidCharacter, Span::new(at, at + 1), format!("unexpected {}", quote_char(c))).with_help(help);
+            return Error::new(
+                Code::InvalidCharacter,
+                Span::new(at, at + 1),
+                format!("unexpected {}", quote_char(c)),
+            )
+            .with_help(help);
         }
         if let Some(c) = rest.chars().next() {
-            if !c.is_ascii_graphic() && !c.is_alphanumeric() && !c.is_whitespace() || c.is_control() {
+            if !c.is_ascii_graphic() && !c.is_alphanumeric() && !c.is_whitespace() || c.is_control()
+            {
                 return Error::new(Code::InvalidCharacter, span, format!("unexpected character {}", char_name(c)))
                     .with_help("remove the character; control and invisible characters are not allowed outside strings");
             }
         }
-        let mut err = Error::new(e.code, span, format!("expected {}, found {found}", quote_expected(&e.text)));
+        let mut err = Error::new(
+            e.code,
+            span,
+            format!("expected {}, found {found}", quote_expected(&e.text)),
+        );
         err.help = e.help;
         err
     }
@@ -980,18 +1299,14 @@ fn char_name(c: char) -> String {
     }
 }
 
-/// `s` with control characters (tabs, newlines, …) escaped, so a message stays on one line.
-fn escape_controls(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect()
-}
-
 /// A short description of the token at the start of `rest`, and its length.
 fn describe_token(rest: &str) -> (String, usize) {
     let Some(c) = rest.chars().next() else {
         return ("end of query".to_string(), 0);
     };
     let len = if is_ident_start(c) || c.is_ascii_digit() {
-        rest.find(|c: char| !is_ident_char(c) && c != '.').unwrap_or(rest.len())
+        rest.find(|c: char| !is_ident_char(c) && c != '.')
+            .unwrap_or(rest.len())
     } else if c == '\'' {
         // the whole string when it is closed on this line
         match rest[1..].find(['\'', '\n']) {
@@ -1005,11 +1320,11 @@ fn describe_token(rest: &str) -> (String, usize) {
     };
     let tok = &rest[..len];
     let shown: String = if tok.chars().count() > 24 {
-        let mut s = escape_controls(&tok.chars().take(21).collect::<String>());
+        let mut s = one_line(&tok.chars().take(21).collect::<String>()).into_owned();
         s.push('…');
         s
     } else {
-        escape_controls(tok)
+        one_line(tok).into_owned()
     };
     if c.is_control() || c.is_whitespace() {
         (format!("character {}", char_name(c)), len)
@@ -1062,33 +1377,63 @@ mod tests {
     #[test]
     fn precedence_not_and_or() {
         let q = parse("SELECT a FROM X WHERE NOT a = 1 AND b = 2 OR c = 3").unwrap();
-        let Some(Expr::Or { operands, .. }) = q.where_clause else { panic!() };
-        assert!(matches!(&operands[0], Expr::And { operands, .. } if matches!(operands[0], Expr::Not { .. })));
+        let Some(Expr::Or { operands, .. }) = q.where_clause else {
+            panic!()
+        };
+        assert!(
+            matches!(&operands[0], Expr::And { operands, .. } if matches!(operands[0], Expr::Not { .. }))
+        );
     }
 
     #[test]
     fn parenthesised_same_operator_stays_nested() {
         let q = parse("SELECT a FROM X WHERE a = 1 AND (b = 2 AND c = 3)").unwrap();
-        assert_eq!(q.to_string(), "SELECT a FROM X WHERE a = 1 AND (b = 2 AND c = 3)");
+        assert_eq!(
+            q.to_string(),
+            "SELECT a FROM X WHERE a = 1 AND (b = 2 AND c = 3)"
+        );
     }
 
     #[test]
     fn strings_unescape_quotes_and_borrow_otherwise() {
         let q = parse("SELECT a FROM X WHERE a = 'O''Brien' AND b = 'plain'").unwrap();
-        let Some(Expr::And { operands, .. }) = &q.where_clause else { panic!() };
-        let Expr::Compare { rhs, .. } = &operands[0] else { panic!() };
+        let Some(Expr::And { operands, .. }) = &q.where_clause else {
+            panic!()
+        };
+        let Expr::Compare { rhs, .. } = &operands[0] else {
+            panic!()
+        };
         assert!(matches!(&**rhs, Expr::String { value: Cow::Owned(v), .. } if v == "O'Brien"));
-        let Expr::Compare { rhs, .. } = &operands[1] else { panic!() };
-        assert!(matches!(&**rhs, Expr::String { value: Cow::Borrowed("plain"), .. }));
+        let Expr::Compare { rhs, .. } = &operands[1] else {
+            panic!()
+        };
+        assert!(matches!(
+            &**rhs,
+            Expr::String {
+                value: Cow::Borrowed("plain"),
+                ..
+            }
+        ));
     }
 
     #[test]
     fn numbers() {
-        for (src, text) in [("-5", "-5"), ("12.50", "12.50"), (".5", ".5"), ("1e3", "1e3"), ("-2.5E-3", "-2.5E-3")] {
+        for (src, text) in [
+            ("-5", "-5"),
+            ("12.50", "12.50"),
+            (".5", ".5"),
+            ("1e3", "1e3"),
+            ("-2.5E-3", "-2.5E-3"),
+        ] {
             let s = format!("SELECT a FROM X WHERE a = {src}");
             let q = parse(&s).unwrap();
-            let Some(Expr::Compare { rhs, .. }) = q.where_clause else { panic!() };
-            assert!(matches!(*rhs, Expr::Number { text: ref t, .. } if t == text), "{src}");
+            let Some(Expr::Compare { rhs, .. }) = q.where_clause else {
+                panic!()
+            };
+            assert!(
+                matches!(*rhs, Expr::Number { text: ref t, .. } if t == text),
+                "{src}"
+            );
         }
     }
 
@@ -1096,28 +1441,104 @@ mod tests {
     fn fallible_cases_with_exact_messages() {
         let cases = [
             ("", "P006", "the query is empty"),
-            ("select id FROM Account", "P004", "expected `SELECT`, found `select`"),
-            ("SELECT id from Account", "P004", "expected `,`, an alias or `FROM`, found `from`"),
-            ("SELECT id FROM Account where a = 1", "P004", "expected `WHERE`, `ORDER BY`, `LIMIT` or end of query, found `where`"),
-            ("SELECT a FROM X WHERE a = 'x", "P002", "unterminated string literal"),
+            (
+                "select id FROM Account",
+                "P004",
+                "expected `SELECT`, found `select`",
+            ),
+            (
+                "SELECT id from Account",
+                "P004",
+                "expected `,`, an alias or `FROM`, found `from`",
+            ),
+            (
+                "SELECT id FROM Account where a = 1",
+                "P004",
+                "expected `WHERE`, `ORDER BY`, `LIMIT` or end of query, found `where`",
+            ),
+            (
+                "SELECT a FROM X WHERE a = 'x",
+                "P002",
+                "unterminated string literal",
+            ),
             ("SELECT a FROM X WHERE a = \"x\"", "P003", "unexpected `\"`"),
-            ("SELECT a FROM X WHERE a = 12abc", "P005", "invalid number literal"),
-            ("SELECT a FROM X WHERE a = 1.", "P005", "expected digits after the decimal point"),
-            ("SELECT a FROM X WHERE a = 1e", "P005", "expected digits in the exponent"),
+            (
+                "SELECT a FROM X WHERE a = 12abc",
+                "P005",
+                "invalid number literal",
+            ),
+            (
+                "SELECT a FROM X WHERE a = 1.",
+                "P005",
+                "expected digits after the decimal point",
+            ),
+            (
+                "SELECT a FROM X WHERE a = 1e",
+                "P005",
+                "expected digits in the exponent",
+            ),
             ("SELECT a FROM X;", "P003", "unexpected `;`"),
-            ("SELECT a FROM X UNION SELECT b FROM Y", "S025", "set operations are not supported: `UNION`"),
-            ("SELECT a FROM X WHERE a IS 1", "P001", "expected `NULL` or `NOT NULL`, found `1`"),
-            ("SELECT a FROM X WHERE a NOT = 1", "P001", "expected `LIKE`, `IN` or `BETWEEN` after `NOT`, found `=`"),
+            (
+                "SELECT a FROM X UNION SELECT b FROM Y",
+                "S025",
+                "set operations are not supported: `UNION`",
+            ),
+            (
+                "SELECT a FROM X WHERE a IS 1",
+                "P001",
+                "expected `NULL` or `NOT NULL`, found `1`",
+            ),
+            (
+                "SELECT a FROM X WHERE a NOT = 1",
+                "P001",
+                "expected `LIKE`, `IN` or `BETWEEN` after `NOT`, found `=`",
+            ),
             ("SELECT a FROM X WHERE a ! 1", "P003", "unexpected `!`"),
-            ("SELECT FROM X", "P001", "expected a property name or `*`, found `FROM`"),
-            ("SELECT a FROM", "P001", "expected an object name, found end of query"),
-            ("SELECT a FROM X WHERE (a = 1", "P001", "expected `)` or an operator, found end of query"),
-            ("SELECT a FROM X WHERE a IN (1, 2", "P001", "expected `,` or `)`, found end of query"),
-            ("SELECT a FROM X OFFSET 1 LIMIT 2", "P007", "expected end of query, found `LIMIT`"),
-            ("SELECT a FROM X WHERE a = 1 -- c", "P003", "unexpected `--`"),
-            ("SELECT a FROM X WHERE a = 1 b", "P007", "expected an operator, `AND`, `OR`, `ORDER BY`, `LIMIT` or end of query, found `b`"),
-            ("SELECT a FROM X WHERE a = 1\u{0}", "P003", "unexpected character U+0000"),
-            ("SELECT a.", "P001", "expected a name after `.`, found end of query"),
+            (
+                "SELECT FROM X",
+                "P001",
+                "expected a property name or `*`, found `FROM`",
+            ),
+            (
+                "SELECT a FROM",
+                "P001",
+                "expected an object name, found end of query",
+            ),
+            (
+                "SELECT a FROM X WHERE (a = 1",
+                "P001",
+                "expected `)` or an operator, found end of query",
+            ),
+            (
+                "SELECT a FROM X WHERE a IN (1, 2",
+                "P001",
+                "expected `,` or `)`, found end of query",
+            ),
+            (
+                "SELECT a FROM X OFFSET 1 LIMIT 2",
+                "P007",
+                "expected end of query, found `LIMIT`",
+            ),
+            (
+                "SELECT a FROM X WHERE a = 1 -- c",
+                "P003",
+                "unexpected `--`",
+            ),
+            (
+                "SELECT a FROM X WHERE a = 1 b",
+                "P007",
+                "expected an operator, `AND`, `OR`, `ORDER BY`, `LIMIT` or end of query, found `b`",
+            ),
+            (
+                "SELECT a FROM X WHERE a = 1\u{0}",
+                "P003",
+                "unexpected character U+0000",
+            ),
+            (
+                "SELECT a.",
+                "P001",
+                "expected a name after `.`, found end of query",
+            ),
         ];
         for (src, code, msg) in cases {
             assert_eq!(err(src), (code.to_string(), msg.to_string()), "{src:?}");
@@ -1128,14 +1549,20 @@ mod tests {
     fn case_hint_names_the_keyword() {
         let e = parse("SELECT id FROM Account WHERE name like 'x%'").unwrap_err();
         assert_eq!(e.code, Code::KeywordCase);
-        assert_eq!(e.help.as_deref(), Some("keywords are case-sensitive: write `LIKE`"));
+        assert_eq!(
+            e.help.as_deref(),
+            Some("keywords are case-sensitive: write `LIKE`")
+        );
         assert_eq!((e.span.start, e.span.end), (34, 38));
     }
 
     #[test]
     fn lowercase_keywords_are_identifiers() {
         let q = parse("SELECT from, select FROM where WHERE order = 1").unwrap();
-        assert_eq!(q.to_string(), "SELECT from, select FROM where WHERE order = 1");
+        assert_eq!(
+            q.to_string(),
+            "SELECT from, select FROM where WHERE order = 1"
+        );
     }
 
     #[test]
@@ -1162,14 +1589,39 @@ mod tests {
     #[test]
     fn depth_limit_is_an_error_not_a_crash() {
         let n = 100_000;
-        let q = format!("SELECT a FROM X WHERE {}a = 1{}", "(".repeat(n), ")".repeat(n));
-        let e = parse_query(&q, &Limits { max_input_bytes: usize::MAX, ..Limits::default() }).unwrap_err();
+        let q = format!(
+            "SELECT a FROM X WHERE {}a = 1{}",
+            "(".repeat(n),
+            ")".repeat(n)
+        );
+        let e = parse_query(
+            &q,
+            &Limits {
+                max_input_bytes: usize::MAX,
+                ..Limits::default()
+            },
+        )
+        .unwrap_err();
         assert_eq!(e.code, Code::TooDeep);
         let q = format!("SELECT a FROM X WHERE {}a = 1", "NOT ".repeat(n));
-        let e = parse_query(&q, &Limits { max_input_bytes: usize::MAX, ..Limits::default() }).unwrap_err();
+        let e = parse_query(
+            &q,
+            &Limits {
+                max_input_bytes: usize::MAX,
+                ..Limits::default()
+            },
+        )
+        .unwrap_err();
         assert_eq!(e.code, Code::TooDeep);
         let q = format!("SELECT a FROM X WHERE a = 1{}", " + 1".repeat(n));
-        let e = parse_query(&q, &Limits { max_input_bytes: usize::MAX, ..Limits::default() }).unwrap_err();
+        let e = parse_query(
+            &q,
+            &Limits {
+                max_input_bytes: usize::MAX,
+                ..Limits::default()
+            },
+        )
+        .unwrap_err();
         assert_eq!(e.code, Code::TooDeep);
     }
 

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use crate::ast::{self, CmpOp, Direction, Expr, SelectItem, TableSource};
-use crate::error::{Code, Error, Errors};
+use crate::error::{one_line, Code, Error, Errors};
 use crate::ir::{self, Cond, Count, Date, DateTime, Field, LikePattern, Literal, Value};
 use crate::span::Span;
 use crate::{Lang, Options, Target};
@@ -16,14 +16,26 @@ pub(crate) fn validate<'a>(
     target: Option<Target>,
     options: &Options,
 ) -> Result<ir::Query<'a>, Errors> {
-    let mut v = Validator { lang, target, extended: options.extended, options, errors: Vec::new(), warnings: Vec::new(), predicates: 0 };
+    let mut v = Validator {
+        lang,
+        target,
+        extended: options.extended,
+        options,
+        errors: Vec::new(),
+        warnings: Vec::new(),
+        predicates: 0,
+    };
     let out = v.query(q);
     if v.errors.is_empty() {
         if let Some(mut out) = out {
             out.warnings = v.warnings;
             return Ok(out);
         }
-        v.errors.push(Error::new(Code::Internal, q.span, "validation produced no query and no error"));
+        v.errors.push(Error::new(
+            Code::Internal,
+            q.span,
+            "validation produced no query and no error",
+        ));
     }
     v.errors.sort_by_key(|e| (e.span.start, e.span.end));
     let mut all = v.errors;
@@ -59,8 +71,12 @@ impl<'o> Validator<'o> {
     fn dql_documented(&mut self, span: Span, what: &str) {
         if self.lang == Lang::Dql && !self.extended {
             self.err(
-                Error::new(Code::NotDocumented, span, format!("{what} is not part of documented DQL"))
-                    .with_help("use KQL, or turn on extended mode (`--extended`)"),
+                Error::new(
+                    Code::NotDocumented,
+                    span,
+                    format!("{what} is not part of documented DQL"),
+                )
+                .with_help("use KQL, or turn on extended mode (`--extended`)"),
             );
         }
     }
@@ -70,20 +86,33 @@ impl<'o> Validator<'o> {
         if let Some(t) = self.target {
             if !self.lang.targets().contains(&t) {
                 self.err(
-                    Error::new(Code::LangTarget, head, format!("{} is not supported by {t}", self.lang))
-                        .with_help("DQL compiles to dynamics only; write KQL for salesforce and sugarcrm"),
+                    Error::new(
+                        Code::LangTarget,
+                        head,
+                        format!("{} is not supported by {t}", self.lang),
+                    )
+                    .with_help(
+                        "DQL compiles to dynamics only; write KQL for salesforce and sugarcrm",
+                    ),
                 );
             }
         }
         if let Some(d) = q.distinct {
-            self.err(Error::new(Code::Distinct, d, "`SELECT DISTINCT` is not supported").with_help("remove `DISTINCT`"));
+            self.err(
+                Error::new(Code::Distinct, d, "`SELECT DISTINCT` is not supported")
+                    .with_help("remove `DISTINCT`"),
+            );
         }
         let selection = self.selection(q);
         let object = self.from(q);
         for j in &q.joins {
             self.err(
-                Error::new(Code::Join, j.span, "`JOIN` is not supported: a query reads one object type")
-                    .with_help("query each object type separately"),
+                Error::new(
+                    Code::Join,
+                    j.span,
+                    "`JOIN` is not supported: a query reads one object type",
+                )
+                .with_help("query each object type separately"),
             );
         }
         let filter = match &q.where_clause {
@@ -95,14 +124,23 @@ impl<'o> Validator<'o> {
             self.err(Error::new(
                 Code::TooManyPredicates,
                 span,
-                format!("the WHERE clause has {} predicates, over the limit of {}", self.predicates, self.options.limits.max_predicates),
+                format!(
+                    "the WHERE clause has {} predicates, over the limit of {}",
+                    self.predicates, self.options.limits.max_predicates
+                ),
             ));
         }
         if let Some(g) = &q.group_by {
-            self.err(Error::new(Code::GroupBy, g.span, "`GROUP BY` is not supported").with_help("aggregation is not available in KQL"));
+            self.err(
+                Error::new(Code::GroupBy, g.span, "`GROUP BY` is not supported")
+                    .with_help("aggregation is not available in KQL"),
+            );
         }
         if let Some(h) = &q.having {
-            self.err(Error::new(Code::Having, h.span(), "`HAVING` is not supported").with_help("aggregation is not available in KQL"));
+            self.err(
+                Error::new(Code::Having, h.span(), "`HAVING` is not supported")
+                    .with_help("aggregation is not available in KQL"),
+            );
         }
         let order_by = self.order_by(&q.order_by);
         let limit = q.limit.as_ref().and_then(|e| {
@@ -136,8 +174,12 @@ impl<'o> Validator<'o> {
     fn alias(&mut self, a: &Option<ast::Alias<'_>>) {
         if let Some(a) = a {
             self.warn(
-                Error::new(Code::AliasIgnored, a.span, format!("alias `{}` is ignored", a.name))
-                    .with_help("aliases are not part of KQL; results use the property names"),
+                Error::new(
+                    Code::AliasIgnored,
+                    a.span,
+                    format!("alias `{}` is ignored", a.name),
+                )
+                .with_help("aliases are not part of KQL; results use the property names"),
             );
         }
     }
@@ -151,14 +193,22 @@ impl<'o> Validator<'o> {
                 SelectItem::Wildcard { span } => {
                     if q.select.len() > 1 {
                         self.err(
-                            Error::new(Code::Wildcard, *span, "`*` cannot be combined with other fields")
-                                .with_help("select `*` alone, or list the fields"),
+                            Error::new(
+                                Code::Wildcard,
+                                *span,
+                                "`*` cannot be combined with other fields",
+                            )
+                            .with_help("select `*` alone, or list the fields"),
                         );
                         ok = false;
                     } else if self.target == Some(Target::Salesforce) {
                         self.err(
-                            Error::new(Code::Wildcard, *span, "salesforce does not support `SELECT *`")
-                                .with_help("list the fields to return, e.g. `SELECT Id, Name`"),
+                            Error::new(
+                                Code::Wildcard,
+                                *span,
+                                "salesforce does not support `SELECT *`",
+                            )
+                            .with_help("list the fields to return, e.g. `SELECT Id, Name`"),
                         );
                         ok = false;
                     } else {
@@ -169,13 +219,25 @@ impl<'o> Validator<'o> {
                 SelectItem::Expr { expr, alias } => {
                     self.alias(alias);
                     let field = match expr {
-                        Expr::Column { ident } => Some(Field { path: ident.name.clone(), span: ident.span, from_literal: false, ty: None }),
-                        Expr::String { value, span } => Some(self.literal_field(value.clone(), *span)),
-                        Expr::Number { text, span } => Some(self.literal_field(text.clone(), *span)),
-                        Expr::Bool { value, span } => {
-                            Some(self.literal_field(Cow::Borrowed(if *value { "TRUE" } else { "FALSE" }), *span))
+                        Expr::Column { ident } => Some(Field {
+                            path: ident.name.clone(),
+                            span: ident.span,
+                            from_literal: false,
+                            ty: None,
+                        }),
+                        Expr::String { value, span } => {
+                            Some(self.literal_field(value.clone(), *span))
                         }
-                        Expr::Null { span } => Some(self.literal_field(Cow::Borrowed("NULL"), *span)),
+                        Expr::Number { text, span } => {
+                            Some(self.literal_field(text.clone(), *span))
+                        }
+                        Expr::Bool { value, span } => Some(self.literal_field(
+                            Cow::Borrowed(if *value { "TRUE" } else { "FALSE" }),
+                            *span,
+                        )),
+                        Expr::Null { span } => {
+                            Some(self.literal_field(Cow::Borrowed("NULL"), *span))
+                        }
                         other => {
                             self.unsupported(other, "a property name in the SELECT list");
                             None
@@ -186,8 +248,15 @@ impl<'o> Validator<'o> {
                             if let Some(first) = fields.iter().find(|g| g.path == f.path) {
                                 let _ = first;
                                 self.warn(
-                                    Error::new(Code::DuplicateField, f.span, format!("`{}` is selected twice; the repeat is dropped", one_line(&f.path)))
-                                        .with_help("remove the repeated field"),
+                                    Error::new(
+                                        Code::DuplicateField,
+                                        f.span,
+                                        format!(
+                                            "`{}` is selected twice; the repeat is dropped",
+                                            one_line(&f.path)
+                                        ),
+                                    )
+                                    .with_help("remove the repeated field"),
                                 );
                             } else {
                                 fields.push(f);
@@ -209,10 +278,22 @@ impl<'o> Validator<'o> {
 
     fn literal_field<'a>(&mut self, name: Cow<'a, str>, span: Span) -> Field<'a> {
         self.warn(
-            Error::new(Code::LiteralAsProperty, span, format!("the literal is treated as the property name `{}`", one_line(&name)))
-                .with_help("write the property name without quotes"),
+            Error::new(
+                Code::LiteralAsProperty,
+                span,
+                format!(
+                    "the literal is treated as the property name `{}`",
+                    one_line(&name)
+                ),
+            )
+            .with_help("write the property name without quotes"),
         );
-        Field { path: name, span, from_literal: true, ty: None }
+        Field {
+            path: name,
+            span,
+            from_literal: true,
+            ty: None,
+        }
     }
 
     fn from<'a>(&mut self, q: &ast::Query<'a>) -> Option<ir::Name<'a>> {
@@ -221,15 +302,28 @@ impl<'o> Validator<'o> {
             self.alias(&t.alias);
             if k > 0 {
                 self.err(
-                    Error::new(Code::MultipleObjects, t.span, "only one object type is allowed in `FROM`")
-                        .with_help("query each object type separately"),
+                    Error::new(
+                        Code::MultipleObjects,
+                        t.span,
+                        "only one object type is allowed in `FROM`",
+                    )
+                    .with_help("query each object type separately"),
                 );
                 continue;
             }
             match &t.source {
-                TableSource::Object { name } => object = Some(ir::Name { name: name.name.clone(), span: name.span }),
+                TableSource::Object { name } => {
+                    object = Some(ir::Name {
+                        name: name.name.clone(),
+                        span: name.span,
+                    })
+                }
                 TableSource::Subquery { span, .. } => {
-                    self.err(Error::new(Code::Subquery, *span, "sub-queries are not supported"));
+                    self.err(Error::new(
+                        Code::Subquery,
+                        *span,
+                        "sub-queries are not supported",
+                    ));
                 }
             }
         }
@@ -247,35 +341,55 @@ impl<'o> Validator<'o> {
         for it in items {
             if it.direction.is_none() && self.lang == Lang::Dql && !self.extended {
                 self.err(
-                    Error::new(Code::OrderDirection, it.span, "DQL requires `ASC` or `DESC` after an `ORDER BY` property")
-                        .with_help("write `ASC` or `DESC` (extended mode defaults to `ASC`)"),
+                    Error::new(
+                        Code::OrderDirection,
+                        it.span,
+                        "DQL requires `ASC` or `DESC` after an `ORDER BY` property",
+                    )
+                    .with_help("write `ASC` or `DESC` (extended mode defaults to `ASC`)"),
                 );
                 ok = false;
             }
-            let Some(field) = self.field(&it.expr, Code::OrderByTarget, "a property name to sort by") else {
+            let Some(field) =
+                self.field(&it.expr, Code::OrderByTarget, "a property name to sort by")
+            else {
                 ok = false;
                 continue;
             };
             if keys.iter().any(|k| k.field.path == field.path) {
                 self.warn(
-                    Error::new(Code::DuplicateOrderKey, it.span, format!("`{}` is sorted on twice; the repeat is dropped", field.path))
-                        .with_help("remove the repeated sort key"),
+                    Error::new(
+                        Code::DuplicateOrderKey,
+                        it.span,
+                        format!("`{}` is sorted on twice; the repeat is dropped", field.path),
+                    )
+                    .with_help("remove the repeated sort key"),
                 );
                 continue;
             }
-            keys.push(ir::OrderKey { field, direction: it.direction.unwrap_or(Direction::Asc), explicit: it.direction.is_some() });
+            keys.push(ir::OrderKey {
+                field,
+                direction: it.direction.unwrap_or(Direction::Asc),
+                explicit: it.direction.is_some(),
+            });
         }
         ok.then_some(keys)
     }
 
     fn count(&mut self, e: &Expr<'_>, what: &str) -> Option<Count> {
         let bad = |span| {
-            Error::new(Code::LimitValue, span, format!("`{what}` must be a whole number from 0 to 18446744073709551615"))
-                .with_help(format!("write e.g. `{what} 100`"))
+            Error::new(
+                Code::LimitValue,
+                span,
+                format!("`{what}` must be a whole number from 0 to 18446744073709551615"),
+            )
+            .with_help(format!("write e.g. `{what} 100`"))
         };
         match e {
             Expr::Number { text, span } => match text.parse::<u64>() {
-                Ok(value) if text.bytes().all(|b| b.is_ascii_digit()) => Some(Count { value, span: *span }),
+                Ok(value) if text.bytes().all(|b| b.is_ascii_digit()) => {
+                    Some(Count { value, span: *span })
+                }
                 _ => {
                     self.err(bad(*span));
                     None
@@ -291,9 +405,22 @@ impl<'o> Validator<'o> {
     /// A property reference, or an error naming what was written instead.
     fn field<'a>(&mut self, e: &Expr<'a>, code: Code, expected: &str) -> Option<Field<'a>> {
         match e {
-            Expr::Column { ident } => Some(Field { path: ident.name.clone(), span: ident.span, from_literal: false, ty: None }),
-            Expr::String { .. } | Expr::Number { .. } | Expr::Bool { .. } | Expr::Null { .. } | Expr::Star { .. } => {
-                self.err(Error::new(code, e.span(), format!("expected {expected}, found a literal")));
+            Expr::Column { ident } => Some(Field {
+                path: ident.name.clone(),
+                span: ident.span,
+                from_literal: false,
+                ty: None,
+            }),
+            Expr::String { .. }
+            | Expr::Number { .. }
+            | Expr::Bool { .. }
+            | Expr::Null { .. }
+            | Expr::Star { .. } => {
+                self.err(Error::new(
+                    code,
+                    e.span(),
+                    format!("expected {expected}, found a literal"),
+                ));
                 None
             }
             other => {
@@ -307,17 +434,43 @@ impl<'o> Validator<'o> {
     fn unsupported(&mut self, e: &Expr<'_>, expected: &str) {
         let span = e.span();
         let err = match e {
-            Expr::Call { name, .. } => Error::new(Code::Function, span, format!("functions are not supported: `{}`", name.name.to_ascii_uppercase()))
-                .with_help("select and filter on property names; aggregates and functions are not available"),
-            Expr::Arith { .. } | Expr::Neg { .. } => Error::new(Code::Arithmetic, span, "arithmetic is not supported")
-                .with_help("compare a property with a literal, e.g. `amount > 1000`"),
-            Expr::Subquery { .. } | Expr::InSubquery { .. } => Error::new(Code::Subquery, span, "sub-queries are not supported"),
+            Expr::Call { name, .. } => Error::new(
+                Code::Function,
+                span,
+                format!(
+                    "functions are not supported: `{}`",
+                    name.name.to_ascii_uppercase()
+                ),
+            )
+            .with_help(
+                "select and filter on property names; aggregates and functions are not available",
+            ),
+            Expr::Arith { .. } | Expr::Neg { .. } => {
+                Error::new(Code::Arithmetic, span, "arithmetic is not supported")
+                    .with_help("compare a property with a literal, e.g. `amount > 1000`")
+            }
+            Expr::Subquery { .. } | Expr::InSubquery { .. } => {
+                Error::new(Code::Subquery, span, "sub-queries are not supported")
+            }
             Expr::Between { .. } => Error::new(Code::Between, span, "`BETWEEN` is not supported")
                 .with_help("write `x >= low AND x <= high`"),
-            Expr::Compare { .. } | Expr::And { .. } | Expr::Or { .. } | Expr::Not { .. } | Expr::Like { .. } | Expr::In { .. } | Expr::IsNull { .. } => {
-                Error::new(Code::ExpectedProperty, span, format!("expected {expected}, found a condition"))
-            }
-            Expr::Column { .. } | Expr::String { .. } | Expr::Number { .. } | Expr::Bool { .. } | Expr::Null { .. } | Expr::Star { .. } => {
+            Expr::Compare { .. }
+            | Expr::And { .. }
+            | Expr::Or { .. }
+            | Expr::Not { .. }
+            | Expr::Like { .. }
+            | Expr::In { .. }
+            | Expr::IsNull { .. } => Error::new(
+                Code::ExpectedProperty,
+                span,
+                format!("expected {expected}, found a condition"),
+            ),
+            Expr::Column { .. }
+            | Expr::String { .. }
+            | Expr::Number { .. }
+            | Expr::Bool { .. }
+            | Expr::Null { .. }
+            | Expr::Star { .. } => {
                 Error::new(Code::ExpectedProperty, span, format!("expected {expected}"))
             }
         };
@@ -340,26 +493,49 @@ impl<'o> Validator<'o> {
                 for o in operands {
                     match self.cond(o, negated) {
                         // flatten same-operator nesting: (a AND b) AND c
-                        Some(Cond::And { operands: inner, .. }) if is_and => out.extend(inner),
-                        Some(Cond::Or { operands: inner, .. }) if !is_and => out.extend(inner),
+                        Some(Cond::And {
+                            operands: inner, ..
+                        }) if is_and => out.extend(inner),
+                        Some(Cond::Or {
+                            operands: inner, ..
+                        }) if !is_and => out.extend(inner),
                         Some(c) => out.push(c),
                         None => ok = false,
                     }
                 }
                 let span = *span;
-                ok.then_some(if is_and { Cond::And { operands: out, span } } else { Cond::Or { operands: out, span } })
+                ok.then_some(if is_and {
+                    Cond::And {
+                        operands: out,
+                        span,
+                    }
+                } else {
+                    Cond::Or {
+                        operands: out,
+                        span,
+                    }
+                })
             }
             Expr::Not { expr, span } => {
                 self.dql_documented(*span, "`NOT`");
                 self.sugar_not(*span, "`NOT (…)`");
                 let inner = self.cond(expr, !negated)?;
-                Some(Cond::Not { operand: Box::new(inner), span: *span })
+                Some(Cond::Not {
+                    operand: Box::new(inner),
+                    span: *span,
+                })
             }
             Expr::Compare { op, lhs, rhs, span } => {
                 self.count_predicate();
                 self.compare(*op, lhs, rhs, *span)
             }
-            Expr::Like { expr, pattern, negated: not, escape, span } => {
+            Expr::Like {
+                expr,
+                pattern,
+                negated: not,
+                escape,
+                span,
+            } => {
                 self.count_predicate();
                 if let Some(esc) = escape {
                     self.err(
@@ -372,33 +548,60 @@ impl<'o> Validator<'o> {
                     self.dql_documented(*span, "`NOT LIKE`");
                     self.sugar_not(*span, "`NOT LIKE`");
                 }
-                let field = self.field(expr, Code::ExpectedProperty, "a property name before `LIKE`");
+                let field = self.field(
+                    expr,
+                    Code::ExpectedProperty,
+                    "a property name before `LIKE`",
+                );
                 let pattern = self.like_pattern(pattern);
                 let (field, pattern) = all_some!(field, pattern)?;
                 Some(match pattern {
-                    Classified::Pattern(p) => Cond::Like { field, pattern: p, negated: *not, span: *span },
-                    Classified::Exact(v) => Cond::Compare { field, op: if *not { CmpOp::Ne } else { CmpOp::Eq }, value: v, span: *span },
+                    Classified::Pattern(p) => Cond::Like {
+                        field,
+                        pattern: p,
+                        negated: *not,
+                        span: *span,
+                    },
+                    Classified::Exact(v) => Cond::Compare {
+                        field,
+                        op: if *not { CmpOp::Ne } else { CmpOp::Eq },
+                        value: v,
+                        span: *span,
+                    },
                     // `x LIKE '%'` is TRUE for every non-null x and UNKNOWN for NULL;
                     // `x NOT LIKE '%'` is FALSE or UNKNOWN. `IS [NOT] NULL` is never
                     // UNKNOWN, so it is exact only where UNKNOWN and FALSE act alike:
                     // under an even number of NOTs for LIKE (then `IS NOT NULL`), an
                     // odd number for NOT LIKE (then `IS NULL`). Elsewhere no
                     // predicate of the subset means the same thing.
-                    Classified::Any if negated == *not => Cond::IsNull { field, negated: !*not, span: *span },
+                    Classified::Any if negated == *not => Cond::IsNull {
+                        field,
+                        negated: !*not,
+                        span: *span,
+                    },
                     Classified::Any => {
                         self.err(
-                            Error::new(Code::LikePattern, *span, if *not {
-                                "`NOT LIKE '%'` never matches a row"
-                            } else {
-                                "`LIKE '%'` under `NOT` never matches a row"
-                            })
+                            Error::new(
+                                Code::LikePattern,
+                                *span,
+                                if *not {
+                                    "`NOT LIKE '%'` never matches a row"
+                                } else {
+                                    "`LIKE '%'` under `NOT` never matches a row"
+                                },
+                            )
                             .with_help("remove the condition, or write `IS NULL` / `IS NOT NULL`"),
                         );
                         return None;
                     }
                 })
             }
-            Expr::In { expr, list, negated: not, span } => {
+            Expr::In {
+                expr,
+                list,
+                negated: not,
+                span,
+            } => {
                 self.count_predicate();
                 self.dql_documented(*span, if *not { "`NOT IN`" } else { "`IN`" });
                 let field = self.field(expr, Code::ExpectedProperty, "a property name before `IN`");
@@ -413,7 +616,11 @@ impl<'o> Validator<'o> {
                     self.err(Error::new(
                         Code::InListTooLong,
                         *span,
-                        format!("the `IN` list has {} values, over the limit of {}", list.len(), self.options.limits.max_in_list),
+                        format!(
+                            "the `IN` list has {} values, over the limit of {}",
+                            list.len(),
+                            self.options.limits.max_in_list
+                        ),
                     ));
                     return None;
                 }
@@ -422,8 +629,12 @@ impl<'o> Validator<'o> {
                 for item in list {
                     if let Expr::Null { span } = item {
                         self.err(
-                            Error::new(Code::CompareNull, *span, "`NULL` in an `IN` list never matches")
-                                .with_help("use `IS NULL` (combined with OR) to match missing values"),
+                            Error::new(
+                                Code::CompareNull,
+                                *span,
+                                "`NULL` in an `IN` list never matches",
+                            )
+                            .with_help("use `IS NULL` (combined with OR) to match missing values"),
                         );
                         ok = false;
                         continue;
@@ -434,29 +645,63 @@ impl<'o> Validator<'o> {
                     }
                 }
                 let field = field?;
-                ok.then_some(Cond::In { field, values, negated: *not, span: *span })
+                ok.then_some(Cond::In {
+                    field,
+                    values,
+                    negated: *not,
+                    span: *span,
+                })
             }
-            Expr::IsNull { expr, negated: not, span } => {
+            Expr::IsNull {
+                expr,
+                negated: not,
+                span,
+            } => {
                 self.count_predicate();
                 self.dql_documented(*span, if *not { "`IS NOT NULL`" } else { "`IS NULL`" });
-                let field = self.field(expr, Code::ExpectedProperty, "a property name before `IS`")?;
-                Some(Cond::IsNull { field, negated: *not, span: *span })
+                let field =
+                    self.field(expr, Code::ExpectedProperty, "a property name before `IS`")?;
+                Some(Cond::IsNull {
+                    field,
+                    negated: *not,
+                    span: *span,
+                })
             }
-            Expr::Between { .. } | Expr::InSubquery { .. } | Expr::Call { .. } | Expr::Arith { .. } | Expr::Neg { .. } | Expr::Subquery { .. } => {
+            Expr::Between { .. }
+            | Expr::InSubquery { .. }
+            | Expr::Call { .. }
+            | Expr::Arith { .. }
+            | Expr::Neg { .. }
+            | Expr::Subquery { .. } => {
                 self.unsupported(e, "a condition");
                 None
             }
             Expr::Column { ident } => {
                 self.err(
-                    Error::new(Code::NotACondition, ident.span, format!("expected a condition, found the property `{}`", ident.name))
-                        .with_help(format!("compare it with a value, e.g. `{} = TRUE`", ident.name)),
+                    Error::new(
+                        Code::NotACondition,
+                        ident.span,
+                        format!("expected a condition, found the property `{}`", ident.name),
+                    )
+                    .with_help(format!(
+                        "compare it with a value, e.g. `{} = TRUE`",
+                        ident.name
+                    )),
                 );
                 None
             }
-            Expr::String { .. } | Expr::Number { .. } | Expr::Bool { .. } | Expr::Null { .. } | Expr::Star { .. } => {
+            Expr::String { .. }
+            | Expr::Number { .. }
+            | Expr::Bool { .. }
+            | Expr::Null { .. }
+            | Expr::Star { .. } => {
                 self.err(
-                    Error::new(Code::NotACondition, e.span(), "expected a condition, found a literal")
-                        .with_help("write `property <operator> value`"),
+                    Error::new(
+                        Code::NotACondition,
+                        e.span(),
+                        "expected a condition, found a literal",
+                    )
+                    .with_help("write `property <operator> value`"),
                 );
                 None
             }
@@ -472,20 +717,38 @@ impl<'o> Validator<'o> {
         }
     }
 
-    fn compare<'a>(&mut self, op: CmpOp, lhs: &Expr<'a>, rhs: &Expr<'a>, span: Span) -> Option<Cond<'a>> {
-        let is_lit = |e: &Expr<'_>| matches!(e, Expr::String { .. } | Expr::Number { .. } | Expr::Bool { .. } | Expr::Null { .. });
+    fn compare<'a>(
+        &mut self,
+        op: CmpOp,
+        lhs: &Expr<'a>,
+        rhs: &Expr<'a>,
+        span: Span,
+    ) -> Option<Cond<'a>> {
+        let is_lit = |e: &Expr<'_>| {
+            matches!(
+                e,
+                Expr::String { .. } | Expr::Number { .. } | Expr::Bool { .. } | Expr::Null { .. }
+            )
+        };
         // `'x' = name`: the documented form is `<property> <op> <value>`.
         let (op, lhs, rhs) = if is_lit(lhs) && matches!(rhs, Expr::Column { .. }) {
             if !self.extended {
                 self.err(
-                    Error::new(Code::ExpectedProperty, lhs.span(), format!("expected a property name on the left of `{}`", op.symbol()))
-                        .with_help(match (lhs, op) {
-                            // `NULL = x` swapped would be `x = NULL`, itself an error.
-                            (Expr::Null { .. }, CmpOp::Ne) => format!("write `{rhs} IS NOT NULL`"),
-                            (Expr::Null { .. }, _) => format!("write `{rhs} IS NULL`"),
-                            _ => one_line(&format!("write `{rhs} {} {lhs}` (extended mode accepts either order)", op.flipped().symbol()))
-                                .into_owned(),
-                        }),
+                    Error::new(
+                        Code::ExpectedProperty,
+                        lhs.span(),
+                        format!("expected a property name on the left of `{}`", op.symbol()),
+                    )
+                    .with_help(match (lhs, op) {
+                        // `NULL = x` swapped would be `x = NULL`, itself an error.
+                        (Expr::Null { .. }, CmpOp::Ne) => format!("write `{rhs} IS NOT NULL`"),
+                        (Expr::Null { .. }, _) => format!("write `{rhs} IS NULL`"),
+                        _ => one_line(&format!(
+                            "write `{rhs} {} {lhs}` (extended mode accepts either order)",
+                            op.flipped().symbol()
+                        ))
+                        .into_owned(),
+                    }),
                 );
                 return None;
             }
@@ -499,24 +762,50 @@ impl<'o> Validator<'o> {
                 CmpOp::Ne => ("IS NOT NULL", "`!= NULL` is never true"),
                 _ => ("IS NULL", "comparing with `NULL` is never true"),
             };
-            self.err(Error::new(Code::CompareNull, span, what).with_help(one_line(&format!("write `{lhs} {hint}`")).into_owned()));
+            self.err(
+                Error::new(Code::CompareNull, span, what)
+                    .with_help(one_line(&format!("write `{lhs} {hint}`")).into_owned()),
+            );
             return None;
         }
-        let field = self.field(lhs, Code::ExpectedProperty, &format!("a property name on the left of `{}`", op.symbol()));
+        let field = self.field(
+            lhs,
+            Code::ExpectedProperty,
+            &format!("a property name on the left of `{}`", op.symbol()),
+        );
         let value = if let Expr::Column { ident } = rhs {
             self.err(
-                Error::new(Code::ExpectedValue, ident.span, format!("expected a value on the right of `{}`, found the property `{}`", op.symbol(), ident.name))
-                    .with_help(match ["TRUE", "FALSE", "NULL"].into_iter().find(|k| k.eq_ignore_ascii_case(&ident.name)) {
+                Error::new(
+                    Code::ExpectedValue,
+                    ident.span,
+                    format!(
+                        "expected a value on the right of `{}`, found the property `{}`",
+                        op.symbol(),
+                        ident.name
+                    ),
+                )
+                .with_help(
+                    match ["TRUE", "FALSE", "NULL"]
+                        .into_iter()
+                        .find(|k| k.eq_ignore_ascii_case(&ident.name))
+                    {
                         Some(k) => format!("keywords are case-sensitive: write `{k}`"),
-                        None => "comparing two properties is not supported; quote text as 'text'".to_string(),
-                    }),
+                        None => "comparing two properties is not supported; quote text as 'text'"
+                            .to_string(),
+                    },
+                ),
             );
             None
         } else {
             self.value(rhs)
         };
         let (field, value) = all_some!(field, value)?;
-        Some(Cond::Compare { field, op, value, span })
+        Some(Cond::Compare {
+            field,
+            op,
+            value,
+            span,
+        })
     }
 
     /// A literal value, typed.
@@ -528,7 +817,11 @@ impl<'o> Validator<'o> {
                     self.err(Error::new(
                         Code::StringTooLong,
                         *span,
-                        format!("string literal is {} bytes, over the limit of {}", value.len(), self.options.limits.max_string_bytes),
+                        format!(
+                            "string literal is {} bytes, over the limit of {}",
+                            value.len(),
+                            self.options.limits.max_string_bytes
+                        ),
                     ));
                     return None;
                 }
@@ -544,8 +837,14 @@ impl<'o> Validator<'o> {
                     }
                     Temporal::Zoneless => {
                         self.warn(
-                            Error::new(Code::ZonelessDatetime, *span, "datetime without a zone is compared as a string")
-                                .with_help("add `Z` or an offset such as `+00:00` to compare it as a datetime"),
+                            Error::new(
+                                Code::ZonelessDatetime,
+                                *span,
+                                "datetime without a zone is compared as a string",
+                            )
+                            .with_help(
+                                "add `Z` or an offset such as `+00:00` to compare it as a datetime",
+                            ),
                         );
                         Literal::String(value.clone())
                     }
@@ -558,19 +857,32 @@ impl<'o> Validator<'o> {
                 Some(Cow::Owned(n)) => Literal::Number(Cow::Owned(n)),
                 None => {
                     self.err(
-                        Error::new(Code::NumberRange, *span, "number cannot be written exactly in plain decimal notation")
-                            .with_help("the exponent is too large; write the number without an exponent"),
+                        Error::new(
+                            Code::NumberRange,
+                            *span,
+                            "number cannot be written exactly in plain decimal notation",
+                        )
+                        .with_help(
+                            "the exponent is too large; write the number without an exponent",
+                        ),
                     );
                     return None;
                 }
             },
             Expr::Bool { value, .. } => Literal::Bool(*value),
             Expr::Null { span } => {
-                self.err(Error::new(Code::CompareNull, *span, "`NULL` is not a value here").with_help("use `IS NULL` / `IS NOT NULL`"));
+                self.err(
+                    Error::new(Code::CompareNull, *span, "`NULL` is not a value here")
+                        .with_help("use `IS NULL` / `IS NOT NULL`"),
+                );
                 return None;
             }
             Expr::Column { .. } | Expr::Star { .. } => {
-                self.err(Error::new(Code::ExpectedValue, span, "expected a literal value"));
+                self.err(Error::new(
+                    Code::ExpectedValue,
+                    span,
+                    "expected a literal value",
+                ));
                 return None;
             }
             other => {
@@ -584,10 +896,18 @@ impl<'o> Validator<'o> {
     fn like_pattern<'a>(&mut self, e: &Expr<'a>) -> Option<Classified<'a>> {
         let Expr::String { value, span } = e else {
             match e {
-                Expr::Column { .. } | Expr::Number { .. } | Expr::Bool { .. } | Expr::Null { .. } | Expr::Star { .. } => {
+                Expr::Column { .. }
+                | Expr::Number { .. }
+                | Expr::Bool { .. }
+                | Expr::Null { .. }
+                | Expr::Star { .. } => {
                     self.err(
-                        Error::new(Code::LiteralType, e.span(), "`LIKE` needs a quoted string pattern")
-                            .with_help("write e.g. `LIKE '%kw%'`"),
+                        Error::new(
+                            Code::LiteralType,
+                            e.span(),
+                            "`LIKE` needs a quoted string pattern",
+                        )
+                        .with_help("write e.g. `LIKE '%kw%'`"),
                     );
                 }
                 other => self.unsupported(other, "a quoted string pattern"),
@@ -599,15 +919,23 @@ impl<'o> Validator<'o> {
             self.err(Error::new(
                 Code::StringTooLong,
                 span,
-                format!("string literal is {} bytes, over the limit of {}", value.len(), self.options.limits.max_string_bytes),
+                format!(
+                    "string literal is {} bytes, over the limit of {}",
+                    value.len(),
+                    self.options.limits.max_string_bytes
+                ),
             ));
             return None;
         }
         let forms = "KQL supports '%kw', 'kw%' and '%kw%'";
         if value.contains('_') {
             self.err(
-                Error::new(Code::LikePattern, span, "the single-character wildcard `_` is not supported")
-                    .with_help(format!("{forms}; `_` cannot be matched literally")),
+                Error::new(
+                    Code::LikePattern,
+                    span,
+                    "the single-character wildcard `_` is not supported",
+                )
+                .with_help(format!("{forms}; `_` cannot be matched literally")),
             );
             return None;
         }
@@ -628,8 +956,14 @@ impl<'o> Validator<'o> {
         }
         if inner.contains('%') {
             self.err(
-                Error::new(Code::LikePattern, span, "`%` is allowed only at the start and end of the pattern")
-                    .with_help(format!("{forms}; `%` inside the keyword cannot be matched literally")),
+                Error::new(
+                    Code::LikePattern,
+                    span,
+                    "`%` is allowed only at the start and end of the pattern",
+                )
+                .with_help(format!(
+                    "{forms}; `%` inside the keyword cannot be matched literally"
+                )),
             );
             return None;
         }
@@ -655,19 +989,12 @@ impl<'o> Validator<'o> {
                     );
                     return None;
                 }
-                Some(Classified::Exact(Value { literal: Literal::String(text), span }))
+                Some(Classified::Exact(Value {
+                    literal: Literal::String(text),
+                    span,
+                }))
             }
         }
-    }
-}
-
-/// `s` with control characters escaped (a string literal may hold newlines),
-/// so that messages and help lines stay on one line.
-fn one_line(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        Cow::Owned(s.chars().map(|c| if c.is_control() { c.escape_default().to_string() } else { c.to_string() }).collect())
-    } else {
-        Cow::Borrowed(s)
     }
 }
 
@@ -701,7 +1028,9 @@ pub(crate) fn normalize_number(text: &str) -> Option<Cow<'_, str>> {
         && !body.contains(['e', 'E'])
         && !int.is_empty()
         && (int == "0" || !int.starts_with('0'))
-        && !(neg && int.trim_start_matches('0').is_empty() && frac.trim_start_matches('0').is_empty());
+        && !(neg
+            && int.trim_start_matches('0').is_empty()
+            && frac.trim_start_matches('0').is_empty());
     if canonical {
         return Some(Cow::Borrowed(text));
     }
@@ -712,15 +1041,25 @@ pub(crate) fn normalize_number(text: &str) -> Option<Cow<'_, str>> {
     // Position of the decimal point within `digits`.
     let point = int.len() as i64 + exp;
     let (mut ip, mut fp) = if point <= 0 {
-        (String::from("0"), format!("{}{}", "0".repeat(point.unsigned_abs() as usize), digits))
+        (
+            String::from("0"),
+            format!("{}{}", "0".repeat(point.unsigned_abs() as usize), digits),
+        )
     } else if point as usize >= digits.len() {
-        (format!("{digits}{}", "0".repeat(point as usize - digits.len())), String::new())
+        (
+            format!("{digits}{}", "0".repeat(point as usize - digits.len())),
+            String::new(),
+        )
     } else {
         let (a, b) = digits.split_at(point as usize);
         (a.to_string(), b.to_string())
     };
     let trimmed = ip.trim_start_matches('0');
-    ip = if trimmed.is_empty() { "0".into() } else { trimmed.into() };
+    ip = if trimmed.is_empty() {
+        "0".into()
+    } else {
+        trimmed.into()
+    };
     if exp != 0 {
         // an exponent says nothing about significant trailing zeros
         while fp.ends_with('0') {
@@ -772,19 +1111,38 @@ fn classify_temporal(s: &str) -> Temporal {
     if b.len() < 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
         return Temporal::None;
     }
-    let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10])) else {
+    let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
+    else {
         return Temporal::None;
     };
     let date_ok = (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m);
-    let bad_date = if (1..=12).contains(&m) { "no such day" } else { "no such month" };
-    let date = Date { year: y as u16, month: m as u8, day: d as u8 };
+    let bad_date = if (1..=12).contains(&m) {
+        "no such day"
+    } else {
+        "no such month"
+    };
+    let date = Date {
+        year: y as u16,
+        month: m as u8,
+        day: d as u8,
+    };
     if b.len() == 10 {
-        return if date_ok { Temporal::Date(date) } else { Temporal::Invalid(bad_date) };
+        return if date_ok {
+            Temporal::Date(date)
+        } else {
+            Temporal::Invalid(bad_date)
+        };
     }
-    if b.get(10) != Some(&b'T') || b.len() < 19 || b.get(13) != Some(&b':') || b.get(16) != Some(&b':') {
+    if b.get(10) != Some(&b'T')
+        || b.len() < 19
+        || b.get(13) != Some(&b':')
+        || b.get(16) != Some(&b':')
+    {
         return Temporal::None;
     }
-    let (Some(hh), Some(mi), Some(ss)) = (digits(&b[11..13]), digits(&b[14..16]), digits(&b[17..19])) else {
+    let (Some(hh), Some(mi), Some(ss)) =
+        (digits(&b[11..13]), digits(&b[14..16]), digits(&b[17..19]))
+    else {
         return Temporal::None;
     };
     let mut k = 19;
@@ -797,7 +1155,11 @@ fn classify_temporal(s: &str) -> Temporal {
         }
         let n = end - start;
         if n == 0 || n > 9 {
-            return if n == 0 { Temporal::None } else { Temporal::Invalid("more than 9 fraction digits") };
+            return if n == 0 {
+                Temporal::None
+            } else {
+                Temporal::Invalid("more than 9 fraction digits")
+            };
         }
         nanos = digits(&b[start..end]).unwrap_or(0) * 10u32.pow(9 - n as u32);
         frac_digits = n as u8;
@@ -813,7 +1175,8 @@ fn classify_temporal(s: &str) -> Temporal {
             };
         }
         Some([b'Z']) => None,
-        Some([sign @ (b'+' | b'-'), h1, h2, b':', m1, m2]) | Some([sign @ (b'+' | b'-'), h1, h2, m1, m2]) => {
+        Some([sign @ (b'+' | b'-'), h1, h2, b':', m1, m2])
+        | Some([sign @ (b'+' | b'-'), h1, h2, m1, m2]) => {
             let (Some(oh), Some(om)) = (digits(&[*h1, *h2]), digits(&[*m1, *m2])) else {
                 return Temporal::None;
             };
@@ -831,7 +1194,15 @@ fn classify_temporal(s: &str) -> Temporal {
     if hh > 23 || mi > 59 || ss > 59 {
         return Temporal::Invalid("time out of range");
     }
-    Temporal::DateTime(DateTime { date, hour: hh as u8, minute: mi as u8, second: ss as u8, nanos, frac_digits, offset_minutes: offset })
+    Temporal::DateTime(DateTime {
+        date,
+        hour: hh as u8,
+        minute: mi as u8,
+        second: ss as u8,
+        nanos,
+        frac_digits,
+        offset_minutes: offset,
+    })
 }
 
 #[cfg(test)]
@@ -865,17 +1236,46 @@ mod tests {
     #[test]
     fn temporal_recognition() {
         assert!(matches!(classify_temporal("2024-02-29"), Temporal::Date(_)));
-        assert!(matches!(classify_temporal("2023-02-29"), Temporal::Invalid(_)));
-        assert!(matches!(classify_temporal("2018-02-23T03:05:45+00:00"), Temporal::DateTime(_)));
-        assert!(matches!(classify_temporal("2018-02-23T03:05:45.123Z"), Temporal::DateTime(_)));
-        assert!(matches!(classify_temporal("2018-02-23T03:05:45-0530"), Temporal::DateTime(DateTime { offset_minutes: Some(-330), .. })));
-        assert!(matches!(classify_temporal("2018-02-23T03:05:45"), Temporal::Zoneless));
-        assert!(matches!(classify_temporal("2018-02-23T25:05:45Z"), Temporal::Invalid(_)));
-        assert!(matches!(classify_temporal("2018-02-23 03:05:45Z"), Temporal::None));
+        assert!(matches!(
+            classify_temporal("2023-02-29"),
+            Temporal::Invalid(_)
+        ));
+        assert!(matches!(
+            classify_temporal("2018-02-23T03:05:45+00:00"),
+            Temporal::DateTime(_)
+        ));
+        assert!(matches!(
+            classify_temporal("2018-02-23T03:05:45.123Z"),
+            Temporal::DateTime(_)
+        ));
+        assert!(matches!(
+            classify_temporal("2018-02-23T03:05:45-0530"),
+            Temporal::DateTime(DateTime {
+                offset_minutes: Some(-330),
+                ..
+            })
+        ));
+        assert!(matches!(
+            classify_temporal("2018-02-23T03:05:45"),
+            Temporal::Zoneless
+        ));
+        assert!(matches!(
+            classify_temporal("2018-02-23T25:05:45Z"),
+            Temporal::Invalid(_)
+        ));
+        assert!(matches!(
+            classify_temporal("2018-02-23 03:05:45Z"),
+            Temporal::None
+        ));
         assert!(matches!(classify_temporal("hello"), Temporal::None));
         assert!(matches!(classify_temporal("2018-02-23x"), Temporal::None));
-        assert!(matches!(classify_temporal("2018-02-23T03:05:45+15:00"), Temporal::Invalid(_)));
-        let Temporal::DateTime(dt) = classify_temporal("2018-02-23T03:05:45.120+02:00") else { panic!() };
+        assert!(matches!(
+            classify_temporal("2018-02-23T03:05:45+15:00"),
+            Temporal::Invalid(_)
+        ));
+        let Temporal::DateTime(dt) = classify_temporal("2018-02-23T03:05:45.120+02:00") else {
+            panic!()
+        };
         assert_eq!(dt.to_string(), "2018-02-23T03:05:45.120+02:00");
     }
 }

@@ -20,7 +20,11 @@ fn table() -> String {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        t.push_str(&format!("| `{}` | {sev} | {stage} | {} |\n", c.as_str(), c.description()));
+        t.push_str(&format!(
+            "| `{}` | {sev} | {stage} | {} |\n",
+            c.as_str(),
+            c.description()
+        ));
     }
     t
 }
@@ -48,11 +52,15 @@ fn readme_codes_table_matches_the_registry() {
 fn every_code_is_listed_in_grammar_subset_or_decisions() {
     // subset.md is the single source the validator, README and tests follow:
     // every rejection code must appear there.
-    let subset = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/grammar/subset.md")).expect("grammar/subset.md");
+    let subset = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/grammar/subset.md"))
+        .expect("grammar/subset.md");
     let missing: Vec<&str> = Code::ALL
         .iter()
         .map(|c| c.as_str())
         .filter(|c| !c.starts_with('X') && !subset.contains(c))
         .collect();
-    assert!(missing.is_empty(), "codes missing from grammar/subset.md: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "codes missing from grammar/subset.md: {missing:?}"
+    );
 }

@@ -4,12 +4,18 @@
 use std::path::Path;
 
 fn files(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
             files(&p, out);
-        } else if p.file_name().and_then(|n| n.to_str()).is_some_and(|n| !n.starts_with('.') && n != "README.md") {
+        } else if p
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| !n.starts_with('.') && n != "README.md")
+        {
             out.push(p);
         }
     }
@@ -30,5 +36,11 @@ fn fuzz_regressions_and_corpus_hold_every_invariant() {
             failures.push(format!("{}: {e}", p.display()));
         }
     }
-    assert!(failures.is_empty(), "{} of {} inputs broke an invariant:\n{}", failures.len(), all.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} inputs broke an invariant:\n{}",
+        failures.len(),
+        all.len(),
+        failures.join("\n")
+    );
 }

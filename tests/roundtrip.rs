@@ -598,7 +598,7 @@ fn assert_diagnostics(src: &str, diags: &[Error]) -> Result<(), TestCaseError> {
             d.message
         );
         prop_assert!(
-            d.help.as_deref().map_or(true, one_line),
+            d.help.as_deref().is_none_or(one_line),
             "help not on one line: {:?}",
             d.help
         );

@@ -15,8 +15,24 @@ enum Name {
 impl Name {
     fn write(&self, out: &mut String) {
         const NAMES: &[&str] = &[
-            "Id", "Name", "name", "Industry", "AnnualRevenue", "CreatedDate", "Owner.Name", "accountid", "createdon",
-            "parentaccountid.accountid", "date_entered", "account_type", "email", "from", "Select", "LIMIT", "_x", "a1",
+            "Id",
+            "Name",
+            "name",
+            "Industry",
+            "AnnualRevenue",
+            "CreatedDate",
+            "Owner.Name",
+            "accountid",
+            "createdon",
+            "parentaccountid.accountid",
+            "date_entered",
+            "account_type",
+            "email",
+            "from",
+            "Select",
+            "LIMIT",
+            "_x",
+            "a1",
         ];
         match self {
             Name::Known(i) => out.push_str(NAMES[*i as usize % NAMES.len()]),
@@ -47,9 +63,12 @@ impl Value {
             Value::Dec(a, b) => out.push_str(&format!("{a}.{b}")),
             Value::Bool(b) => out.push_str(if *b { "TRUE" } else { "FALSE" }),
             Value::Null => out.push_str("NULL"),
-            Value::DateTime(d, h, off) => {
-                out.push_str(&format!("'2024-01-{:02}T{:02}:30:00{:+03}:00'", d % 28 + 1, h % 24, off % 14))
-            }
+            Value::DateTime(d, h, off) => out.push_str(&format!(
+                "'2024-01-{:02}T{:02}:30:00{:+03}:00'",
+                d % 28 + 1,
+                h % 24,
+                off % 14
+            )),
         }
     }
 }
@@ -75,7 +94,9 @@ impl Cond {
         match self {
             Cond::Cmp(n, op, v) => {
                 n.write(out);
-                out.push_str([" = ", " != ", " <> ", " < ", " <= ", " > ", " >= "][*op as usize % 7]);
+                out.push_str(
+                    [" = ", " != ", " <> ", " < ", " <= ", " > ", " >= "][*op as usize % 7],
+                );
                 v.write(out);
             }
             Cond::Like(n, not, form, kw) => {
@@ -111,7 +132,11 @@ impl Cond {
             }
             Cond::And(a, b) | Cond::Or(a, b) => {
                 a.write(out, depth + 1);
-                out.push_str(if matches!(self, Cond::And(..)) { " AND " } else { " OR " });
+                out.push_str(if matches!(self, Cond::And(..)) {
+                    " AND "
+                } else {
+                    " OR "
+                });
                 b.write(out, depth + 1);
             }
             Cond::Paren(c) => {
@@ -169,7 +194,8 @@ impl Query {
 
 fuzz_target!(|q: Query| {
     let src = q.text();
-    if let Err(e) = kql::oracle::check_parse(&src).and_then(|()| kql::oracle::check_translate(&src)) {
+    if let Err(e) = kql::oracle::check_parse(&src).and_then(|()| kql::oracle::check_translate(&src))
+    {
         panic!("{e}");
     }
 });

@@ -73,7 +73,11 @@ pub struct Translation {
 }
 
 /// Lowers a validated query for `target`.
-pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<(Request, Vec<Error>), Errors> {
+pub fn lower(
+    q: &ir::Query<'_>,
+    target: Target,
+    options: &Options,
+) -> Result<(Request, Vec<Error>), Errors> {
     match target {
         Target::Salesforce => soql::lower(q, options).map(|(r, w)| (Request::Salesforce(r), w)),
         Target::Dynamics => odata::lower(q, options).map(|(r, w)| (Request::Dynamics(r), w)),

@@ -97,18 +97,18 @@ use std::hash::{Hash, Hasher};
 use serde::Serialize;
 
 use crate::ast::{CmpOp, Direction};
-use crate::error::{Code, Error, Errors};
+use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
 use crate::span::Span;
 use crate::{Lang, Options};
 
 /// Longest SOQL statement, in characters (A.1 row 26).
-const MAX_STATEMENT_CHARS: usize = 100_000;
+pub const MAX_STATEMENT_CHARS: usize = 100_000;
 /// Longest string literal, in characters between the quotes after escaping
 /// (A.1 row 26, A.2).
-const MAX_STRING_CHARS: usize = 4_000;
+pub const MAX_STRING_CHARS: usize = 4_000;
 /// Largest `OFFSET` (A.1 row 20).
-const MAX_OFFSET: u64 = 2_000;
+pub const MAX_OFFSET: u64 = 2_000;
 /// Deepest condition nesting the backend lowers.
 const MAX_DEPTH: usize = 256;
 
@@ -138,8 +138,10 @@ impl fmt::Display for SoqlQuery {
 /// Lowers a validated query to a SOQL statement, returning it with the
 /// backend's warnings, or every error found.
 pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Error>), Errors> {
-    let _ = options;
+    let limits = &options.limits;
     let mut l = Lowerer {
+        max_string_chars: limits.soql_max_string_chars,
+        max_offset: limits.soql_max_offset,
         out: String::with_capacity(estimate(q)),
         errors: Vec::new(),
         warnings: Vec::new(),
@@ -147,13 +149,14 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Err
     };
     l.query(q);
     if l.errors.is_empty() {
-        let n = statement_chars(&l.out);
-        if n > MAX_STATEMENT_CHARS {
+        let max = limits.soql_max_statement_chars;
+        let n = statement_chars(&l.out, max);
+        if n > max {
             l.errors.push(
                 Error::new(
                     Code::SoqlStatementTooLong,
-                    query_span(q),
-                    format!("salesforce statement is {n} characters (utf-16 units), over the soql limit of {MAX_STATEMENT_CHARS}"),
+                    q.span(),
+                    format!("salesforce statement is {n} characters (utf-16 units), over the soql limit of {max}"),
                 )
                 .with_help("select fewer fields or shorten the `IN` lists and strings; split the query into several"),
             );
@@ -176,36 +179,13 @@ fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
 }
 
-/// The statement's length in characters, counted only when the byte length could exceed the limit.
-fn statement_chars(s: &str) -> usize {
-    if s.len() <= MAX_STATEMENT_CHARS {
+/// The statement's length in characters, counted only when the byte length could exceed `max`.
+fn statement_chars(s: &str, max: usize) -> usize {
+    if s.len() <= max {
         s.len()
     } else {
         utf16_len(s)
     }
-}
-
-/// The smallest span covering everything the query names.
-fn query_span(q: &ir::Query<'_>) -> Span {
-    let mut span = q.object.span;
-    match &q.selection {
-        Selection::All { span: s } => span = span.to(*s),
-        Selection::Fields { fields } => {
-            for f in fields {
-                span = span.to(f.span);
-            }
-        }
-    }
-    if let Some(c) = &q.filter {
-        span = span.to(c.span());
-    }
-    for k in &q.order_by {
-        span = span.to(k.field.span);
-    }
-    for c in [q.limit, q.offset].into_iter().flatten() {
-        span = span.to(c.span);
-    }
-    span
 }
 
 /// A capacity for the output that is usually enough, so it is allocated once.
@@ -346,24 +326,6 @@ fn reserved(segment: &str) -> Option<&'static str> {
         .find(|r| r.eq_ignore_ascii_case(segment))
 }
 
-/// User text for a one-line message: control characters escaped, long text cut.
-fn shown(s: &str) -> String {
-    const MAX: usize = 60;
-    let mut out = String::with_capacity(s.len().min(MAX * 4) + 3);
-    for (n, c) in s.chars().enumerate() {
-        if n == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || c == '`' {
-            let _ = write!(out, "{}", c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// A character for a message: `` `c` ``, or `U+XXXX` for an invisible one and for `` ` ``.
 fn char_name(c: char) -> String {
     if c.is_control() || c.is_whitespace() || c == '`' {
@@ -381,7 +343,7 @@ fn is_plain_decimal(s: &str) -> bool {
         None => (body, None),
     };
     let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
-    digits(int) && frac.map_or(true, digits)
+    digits(int) && frac.is_none_or(digits)
 }
 
 /// A name compared without regard to ASCII case, for duplicate detection.
@@ -405,6 +367,10 @@ impl Hash for Caseless<'_> {
 }
 
 struct Lowerer {
+    /// `Limits::soql_max_string_chars`.
+    max_string_chars: usize,
+    /// `Limits::soql_max_offset`.
+    max_offset: u64,
     out: String,
     errors: Vec<Error>,
     warnings: Vec<Error>,
@@ -456,12 +422,12 @@ impl Lowerer {
             let _ = write!(self.out, " LIMIT {}", limit.value);
         }
         if let Some(offset) = q.offset {
-            if offset.value > MAX_OFFSET {
+            if offset.value > self.max_offset {
                 self.errors.push(
                     Error::new(
                         Code::SoqlOffsetRange,
                         offset.span,
-                        format!("salesforce `OFFSET` is at most {MAX_OFFSET}, found {}", offset.value),
+                        format!("salesforce `OFFSET` is at most {}, found {}", self.max_offset, offset.value),
                     )
                     .with_help("page further with a `WHERE` condition on the sort key (e.g. `Id > 'last seen id'`) instead of `OFFSET`"),
                 );
@@ -749,9 +715,10 @@ impl Lowerer {
         }
         self.out.push_str(trail);
         let body = self.out.get(body_start..).unwrap_or("");
-        if body.len() > MAX_STRING_CHARS {
+        let max = self.max_string_chars;
+        if body.len() > max {
             let n = utf16_len(body);
-            if n > MAX_STRING_CHARS {
+            if n > max {
                 let what = if like {
                     "`LIKE` pattern"
                 } else {
@@ -761,7 +728,7 @@ impl Lowerer {
                     Error::new(
                         Code::SoqlStringTooLong,
                         span,
-                        format!("salesforce {what} is {n} characters (utf-16 units) after escaping, over the soql limit of {MAX_STRING_CHARS}"),
+                        format!("salesforce {what} is {n} characters (utf-16 units) after escaping, over the soql limit of {max}"),
                     )
                     .with_help("shorten the value; `\\`, `'`, newline, carriage return and tab count twice"),
                 );
@@ -1343,8 +1310,20 @@ mod tests {
         assert_eq!(w("a LIKE '%'"), soql("a != null"));
         // `LIKE '%'` is exact as `IS [NOT] NULL` only where UNKNOWN and FALSE act alike
         assert_eq!(w("NOT (a NOT LIKE '%%')"), soql("(NOT a = null)"));
-        assert_eq!(codes_with("SELECT Id FROM Account WHERE a NOT LIKE '%%'", &Options::default().extended(true)), ["S011"]);
-        assert_eq!(codes_with("SELECT Id FROM Account WHERE NOT (a LIKE '%')", &Options::default().extended(true)), ["S011"]);
+        assert_eq!(
+            codes_with(
+                "SELECT Id FROM Account WHERE a NOT LIKE '%%'",
+                &Options::default().extended(true)
+            ),
+            ["S011"]
+        );
+        assert_eq!(
+            codes_with(
+                "SELECT Id FROM Account WHERE NOT (a LIKE '%')",
+                &Options::default().extended(true)
+            ),
+            ["S011"]
+        );
         assert_eq!(w("5 < a"), soql("a > 5"));
         assert_eq!(w("'x' = a"), soql("a = 'x'"));
     }
@@ -1726,11 +1705,11 @@ mod tests {
             ("SELECT 'a$b' FROM Account", "invalid salesforce field name `a$b` (a literal in the select list names a field): `$` is not allowed in a name"),
             ("SELECT 'a''b' FROM Account", "invalid salesforce field name `a'b` (a literal in the select list names a field): `'` is not allowed in a name"),
             ("SELECT 'a\"b' FROM Account", "invalid salesforce field name `a\"b` (a literal in the select list names a field): `\"` is not allowed in a name"),
-            ("SELECT 'a`b' FROM Account", "invalid salesforce field name `a\\u{60}b` (a literal in the select list names a field): U+0060 is not allowed in a name"),
+            ("SELECT 'a`b' FROM Account", "invalid salesforce field name `a\\u{0060}b` (a literal in the select list names a field): U+0060 is not allowed in a name"),
             ("SELECT 'Id FROM Account WHERE Id' FROM Account", "invalid salesforce field name `Id FROM Account WHERE Id` (a literal in the select list names a field): U+0020 is not allowed in a name"),
             ("SELECT '' FROM Account", "invalid salesforce field name `` (a literal in the select list names a field): it is empty"),
-            ("SELECT 'a\nb' FROM Account", "invalid salesforce field name `a\\u{a}b` (a literal in the select list names a field): U+000A is not allowed in a name"),
-            ("SELECT 'a\u{7}b' FROM Account", "invalid salesforce field name `a\\u{7}b` (a literal in the select list names a field): U+0007 is not allowed in a name"),
+            ("SELECT 'a\nb' FROM Account", "invalid salesforce field name `a\\u{000a}b` (a literal in the select list names a field): U+000A is not allowed in a name"),
+            ("SELECT 'a\u{7}b' FROM Account", "invalid salesforce field name `a\\u{0007}b` (a literal in the select list names a field): U+0007 is not allowed in a name"),
             ("SELECT '.a' FROM Account", "invalid salesforce field name `.a` (a literal in the select list names a field): it has an empty segment around `.`"),
             ("SELECT 'a.' FROM Account", "invalid salesforce field name `a.` (a literal in the select list names a field): it has an empty segment around `.`"),
             ("SELECT 'a..b' FROM Account", "invalid salesforce field name `a..b` (a literal in the select list names a field): it has an empty segment around `.`"),
