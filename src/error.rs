@@ -313,6 +313,50 @@ impl Error {
     }
 }
 
+/// User text for a one-line message: at most 60 characters; control,
+/// invisible and bidirectional-formatting characters (a newline, U+200B,
+/// U+202E, …) and backticks written as `\u{…}`, so a message stays on one
+/// line and shows what the text really holds.
+pub(crate) fn shown(s: &str) -> String {
+    use std::fmt::Write;
+    const MAX: usize = 60;
+    let mut out = String::with_capacity(s.len().min(MAX * 4) + 3);
+    for (n, c) in s.chars().enumerate() {
+        if n == MAX {
+            out.push('…');
+            break;
+        }
+        let invisible = c.is_control()
+            || (c.is_whitespace() && c != ' ')
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}');
+        if invisible || c == '`' {
+            let _ = write!(out, "\\u{{{:04x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `s` with control characters escaped (a string literal may hold newlines),
+/// so that messages and help lines stay on one line; borrowed when clean.
+pub(crate) fn one_line(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(char::is_control) {
+        return Cow::Borrowed(s);
+    }
+    Cow::Owned(
+        s.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_default().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
 /// Characters shown one column wide: control characters become `�`-free
 /// placeholders so the caret line stays aligned and the terminal safe.
 fn visible_char(c: char) -> char {

@@ -46,6 +46,32 @@ pub struct Query<'a> {
     pub warnings: Vec<Error>,
 }
 
+impl Query<'_> {
+    /// The smallest span covering everything the query names: object,
+    /// selection, filter, sort keys, `LIMIT` and `OFFSET`.
+    pub fn span(&self) -> Span {
+        let mut span = self.object.span;
+        match &self.selection {
+            Selection::All { span: s } => span = span.to(*s),
+            Selection::Fields { fields } => {
+                for f in fields {
+                    span = span.to(f.span);
+                }
+            }
+        }
+        if let Some(c) = &self.filter {
+            span = span.to(c.span());
+        }
+        for k in &self.order_by {
+            span = span.to(k.field.span);
+        }
+        for c in [self.limit, self.offset].into_iter().flatten() {
+            span = span.to(c.span);
+        }
+        span
+    }
+}
+
 /// An object type name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Name<'a> {

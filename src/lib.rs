@@ -46,6 +46,7 @@ use serde::Serialize;
 pub mod ast;
 pub mod backend;
 pub mod error;
+pub mod eval;
 pub mod ir;
 #[doc(hidden)]
 pub mod oracle;

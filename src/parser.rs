@@ -38,7 +38,7 @@ use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Parser as _};
 
 use crate::ast::*;
-use crate::error::{Code, Error};
+use crate::error::{one_line, Code, Error};
 use crate::span::Span;
 use crate::Limits;
 
@@ -1466,19 +1466,6 @@ fn char_name(c: char) -> String {
     }
 }
 
-/// `s` with control characters (tabs, newlines, …) escaped, so a message stays on one line.
-fn escape_controls(s: &str) -> String {
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
 /// A short description of the token at the start of `rest`, and its length.
 fn describe_token(rest: &str) -> (String, usize) {
     let Some(c) = rest.chars().next() else {
@@ -1500,11 +1487,11 @@ fn describe_token(rest: &str) -> (String, usize) {
     };
     let tok = &rest[..len];
     let shown: String = if tok.chars().count() > 24 {
-        let mut s = escape_controls(&tok.chars().take(21).collect::<String>());
+        let mut s = one_line(&tok.chars().take(21).collect::<String>()).into_owned();
         s.push('…');
         s
     } else {
-        escape_controls(tok)
+        one_line(tok).into_owned()
     };
     if c.is_control() || c.is_whitespace() {
         (format!("character {}", char_name(c)), len)

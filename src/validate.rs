@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use crate::ast::{self, CmpOp, Direction, Expr, SelectItem, TableSource};
-use crate::error::{Code, Error, Errors};
+use crate::error::{one_line, Code, Error, Errors};
 use crate::ir::{self, Cond, Count, Date, DateTime, Field, LikePattern, Literal, Value};
 use crate::span::Span;
 use crate::{Lang, Options, Target};
@@ -995,26 +995,6 @@ impl<'o> Validator<'o> {
                 }))
             }
         }
-    }
-}
-
-/// `s` with control characters escaped (a string literal may hold newlines),
-/// so that messages and help lines stay on one line.
-fn one_line(s: &str) -> Cow<'_, str> {
-    if s.chars().any(char::is_control) {
-        Cow::Owned(
-            s.chars()
-                .map(|c| {
-                    if c.is_control() {
-                        c.escape_default().to_string()
-                    } else {
-                        c.to_string()
-                    }
-                })
-                .collect(),
-        )
-    } else {
-        Cow::Borrowed(s)
     }
 }
 

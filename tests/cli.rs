@@ -263,13 +263,13 @@ fn translate_text_per_target() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        "opportunities?$select=opportunityid,name,stepname&$expand=parentaccountid($select=accountid)&$filter=contains(name,'kloud')&$orderby=name asc\n"
+        "opportunities?$select=opportunityid,name,stepname&$expand=parentaccountid($select=accountid)&$filter=contains(name,'kloud')&$orderby=name asc,opportunityid asc\n"
     );
     let out = kql(&["translate", "--target", "sugarcrm", SPEC_KQL[1]], None);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(
         text(&out.stdout),
-        "{\"filter\":[{\"name\":{\"$contains\":\"kloudless\"}},{\"email\":{\"$not_equals\":\"\"}}],\"fields\":\"id,name,email,status\",\"order_by\":\"name:asc\"}\n"
+        "{\"filter\":[{\"name\":{\"$contains\":\"kloudless\"}},{\"email\":{\"$not_equals\":\"\"}}],\"fields\":\"id,name,email,status\",\"order_by\":\"name:asc,id:asc\"}\n"
     );
 }
 

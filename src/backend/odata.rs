@@ -128,8 +128,11 @@
 //! result is empty whatever the server does with it (some OData
 //! implementations read `$top=0` as "no limit", oracles §5, and Dataverse's
 //! reading is unverified), while the request is still checked by the server.
-//! Whenever LIMIT (other than 0) or OFFSET (other than 0) is present, the primary key is appended to `$orderby` (`accountid
-//! asc`) unless already a key, so pages are stable (§5, ORDPAGE). The primary
+//! Whenever LIMIT (other than 0) or OFFSET (other than 0) is present, or an
+//! ORDER BY without LIMIT (the caller then reads every page), the primary key
+//! is appended to `$orderby` (`accountid asc`) unless already a key, so pages
+//! are stable (§5, ORDPAGE: with a non-unique sort key the same row can appear
+//! on two pages; without ORDER BY Dataverse orders by the key itself). The primary
 //! key is [`Options::primary_key`], else the built-in map (`account` →
 //! `accountid`, activities such as `task` → `activityid`, `usersettings` →
 //! `systemuserid`), else `<table>id` with warning `B028`.
@@ -141,7 +144,7 @@ use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
 use crate::ast::{CmpOp, Direction};
-use crate::error::{Code, Error, Errors};
+use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
 use crate::span::Span;
 use crate::Options;
@@ -449,25 +452,6 @@ fn ident_problem(s: &str) -> Option<Problem> {
     None
 }
 
-/// A name as shown in a one-line message: control characters escaped, long
-/// names shortened.
-fn shown(s: &str) -> String {
-    const MAX: usize = 60;
-    let mut out = String::with_capacity(s.len().min(MAX * 4) + 3);
-    for (i, c) in s.chars().enumerate() {
-        if i == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || c == '\u{2028}' || c == '\u{2029}' {
-            out.push_str(&format!("\\u{{{:04x}}}", c as u32));
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 fn char_desc(c: char) -> String {
     if c.is_control() || c.is_whitespace() {
         format!("U+{:04X}", c as u32)
@@ -601,26 +585,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     /// The span of everything the query mentions.
     fn whole_span(&self) -> Span {
-        let q = self.q;
-        let mut span = q.object.span;
-        match &q.selection {
-            Selection::All { span: s } => span = span.to(*s),
-            Selection::Fields { fields } => {
-                for f in fields {
-                    span = span.to(f.span);
-                }
-            }
-        }
-        if let Some(c) = &q.filter {
-            span = span.to(c.span());
-        }
-        for k in &q.order_by {
-            span = span.to(k.field.span);
-        }
-        for c in [q.limit, q.offset].into_iter().flatten() {
-            span = span.to(c.span);
-        }
-        span
+        self.q.span()
     }
 
     // ---- names ----
@@ -1117,9 +1082,12 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 p.page_size = Some(MAX_PAGE_SIZE);
                 p.client_take = Some(l);
             }
+            // rule 2 without LIMIT: the caller reads every page, which a
+            // non-unique ORDER BY would not order stably (ORDPAGE); without
+            // ORDER BY Dataverse orders by the primary key itself.
             (None, None) => {
                 p.page_size = Some(MAX_PAGE_SIZE);
-                p.stable = false;
+                p.stable = !self.q.order_by.is_empty();
             }
             // rule 3
             (Some(l), Some(o)) if o.checked_add(l).is_some_and(|n| n <= MAX_PAGE_SIZE) => {
@@ -1346,26 +1314,28 @@ mod tests {
     // ---- the specification's examples ----------------------------------------
 
     /// The three DQL examples of the specification ("Dynamics Query Language
-    /// (lang=DQL)") produce exactly the requests of dynamics-odata.md §8
-    /// "Worked examples" 1–3, both the decoded (D) and the exact (E) form
-    /// (§8 writes them with a leading `/` after the service root).
+    /// (lang=DQL)") produce the requests of dynamics-odata.md §8 "Worked
+    /// examples" 1–3, both the decoded (D) and the exact (E) form (§8 writes
+    /// them with a leading `/` after the service root), with the primary key
+    /// appended to `$orderby`: without LIMIT the client reads every page, and
+    /// a non-unique sort key alone does not order pages stably (§5, ORDPAGE).
     #[test]
     fn spec_dql_examples_match_research_section_8() {
         let cases = [
             (
                 "SELECT accountid, name, numberofemployees FROM account WHERE name LIKE '%kloud%' ORDER BY name ASC",
-                "/accounts?$select=accountid,name,numberofemployees&$filter=contains(name,'kloud')&$orderby=name asc",
-                "/accounts?$select=accountid%2Cname%2Cnumberofemployees&$filter=contains(name%2C'kloud')&$orderby=name%20asc",
+                "/accounts?$select=accountid,name,numberofemployees&$filter=contains(name,'kloud')&$orderby=name asc,accountid asc",
+                "/accounts?$select=accountid%2Cname%2Cnumberofemployees&$filter=contains(name%2C'kloud')&$orderby=name%20asc%2Caccountid%20asc",
             ),
             (
                 "SELECT leadid, fullname, emailaddress1, statuscode FROM lead WHERE fullname LIKE '%kloud%' AND emailaddress1 != '' ORDER BY fullname ASC",
-                "/leads?$select=leadid,fullname,emailaddress1,statuscode&$filter=contains(fullname,'kloud') and emailaddress1 ne ''&$orderby=fullname asc",
-                "/leads?$select=leadid%2Cfullname%2Cemailaddress1%2Cstatuscode&$filter=contains(fullname%2C'kloud')%20and%20emailaddress1%20ne%20''&$orderby=fullname%20asc",
+                "/leads?$select=leadid,fullname,emailaddress1,statuscode&$filter=contains(fullname,'kloud') and emailaddress1 ne ''&$orderby=fullname asc,leadid asc",
+                "/leads?$select=leadid%2Cfullname%2Cemailaddress1%2Cstatuscode&$filter=contains(fullname%2C'kloud')%20and%20emailaddress1%20ne%20''&$orderby=fullname%20asc%2Cleadid%20asc",
             ),
             (
                 "SELECT opportunityid, name, stepname, parentaccountid.accountid FROM opportunity WHERE name LIKE '%kloud%' ORDER BY name ASC",
-                "/opportunities?$select=opportunityid,name,stepname&$expand=parentaccountid($select=accountid)&$filter=contains(name,'kloud')&$orderby=name asc",
-                "/opportunities?$select=opportunityid%2Cname%2Cstepname&$expand=parentaccountid(%24select%3Daccountid)&$filter=contains(name%2C'kloud')&$orderby=name%20asc",
+                "/opportunities?$select=opportunityid,name,stepname&$expand=parentaccountid($select=accountid)&$filter=contains(name,'kloud')&$orderby=name asc,opportunityid asc",
+                "/opportunities?$select=opportunityid%2Cname%2Cstepname&$expand=parentaccountid(%24select%3Daccountid)&$filter=contains(name%2C'kloud')&$orderby=name%20asc%2Copportunityid%20asc",
             ),
         ];
         for (src, d, e) in cases {
@@ -1392,8 +1362,8 @@ mod tests {
             concat!(
                 r#"{"target":"dynamics","entity_set":"opportunities","#,
                 r#""query":{"$select":"opportunityid,name,stepname","$expand":"parentaccountid($select=accountid)","#,
-                r#""$filter":"contains(name,'kloud')","$orderby":"name asc"},"#,
-                r#""query_string":"$select=opportunityid%2Cname%2Cstepname&$expand=parentaccountid(%24select%3Daccountid)&$filter=contains(name%2C'kloud')&$orderby=name%20asc","#,
+                r#""$filter":"contains(name,'kloud')","$orderby":"name asc,opportunityid asc"},"#,
+                r#""query_string":"$select=opportunityid%2Cname%2Cstepname&$expand=parentaccountid(%24select%3Daccountid)&$filter=contains(name%2C'kloud')&$orderby=name%20asc%2Copportunityid%20asc","#,
                 r#""headers":{"Accept":"application/json","If-None-Match":"null","OData-MaxVersion":"4.0","OData-Version":"4.0","Prefer":"odata.maxpagesize=5000"},"#,
                 r#""client_skip":0,"client_take":null,"warnings":[]}"#
             )
@@ -1428,11 +1398,11 @@ mod tests {
         let (r, w) = ok_with(Lang::Kql, src, &Options::default());
         assert_eq!(
             r.to_string(),
-            "leads?$select=id,name,email,status&$filter=contains(name,'kloudless') and email ne ''&$orderby=name asc"
+            "leads?$select=id,name,email,status&$filter=contains(name,'kloudless') and email ne ''&$orderby=name asc,leadid asc"
         );
         assert_eq!(
             encoded(&r),
-            "leads?$select=id%2Cname%2Cemail%2Cstatus&$filter=contains(name%2C'kloudless')%20and%20email%20ne%20''&$orderby=name%20asc"
+            "leads?$select=id%2Cname%2Cemail%2Cstatus&$filter=contains(name%2C'kloudless')%20and%20email%20ne%20''&$orderby=name%20asc%2Cleadid%20asc"
         );
         assert_eq!(warning_codes(&w), ["B027"]);
     }
@@ -1546,8 +1516,8 @@ mod tests {
             // 18
             (
                 "SELECT name FROM account ORDER BY name ASC, createdon DESC",
-                "accounts?$select=name&$orderby=name asc,createdon desc",
-                "accounts?$select=name&$orderby=name%20asc%2Ccreatedon%20desc",
+                "accounts?$select=name&$orderby=name asc,createdon desc,accountid asc",
+                "accounts?$select=name&$orderby=name%20asc%2Ccreatedon%20desc%2Caccountid%20asc",
             ),
             // 19
             (
@@ -1894,14 +1864,14 @@ mod tests {
                 .query
                 .orderby
                 .as_deref(),
-            Some("a asc")
+            Some("a asc,accountid asc")
         );
         assert_eq!(
             kql("SELECT a FROM account ORDER BY a DESC, b")
                 .query
                 .orderby
                 .as_deref(),
-            Some("a desc,b asc")
+            Some("a desc,b asc,accountid asc")
         );
         // the primary key is not repeated when it is already a key
         assert_eq!(
@@ -1913,11 +1883,57 @@ mod tests {
             kql("SELECT a FROM account LIMIT 5").to_string(),
             "accounts?$select=a&$orderby=accountid asc&$top=5"
         );
-        // no LIMIT/OFFSET: no key appended
+        // no LIMIT/OFFSET: every page is read, so the key is appended too
         assert_eq!(
             kql("SELECT a FROM account ORDER BY a").to_string(),
-            "accounts?$select=a&$orderby=a asc"
+            "accounts?$select=a&$orderby=a asc,accountid asc"
         );
+    }
+
+    /// Without LIMIT the caller follows every page (`Prefer:
+    /// odata.maxpagesize=5000`), so a user's ORDER BY needs the primary key
+    /// last: with a non-unique sort key (`name`) Dataverse can return the same
+    /// row on two pages and skip another (ORDPAGE: "Without proper ordering,
+    /// the same record can appear in more than one page"). Without ORDER BY,
+    /// Dataverse orders by the primary key itself.
+    #[test]
+    fn order_by_without_limit_appends_the_key_for_stable_pages() {
+        let r = kql("SELECT a FROM account ORDER BY a");
+        assert_eq!(
+            r.to_string(),
+            "accounts?$select=a&$orderby=a asc,accountid asc"
+        );
+        assert_eq!(
+            r.headers.get("Prefer").map(String::as_str),
+            Some("odata.maxpagesize=5000")
+        );
+        assert_eq!(
+            dql("SELECT accountid, name FROM account WHERE name LIKE '%kloud%' ORDER BY name ASC")
+                .to_string(),
+            "accounts?$select=accountid,name&$filter=contains(name,'kloud')&$orderby=name asc,accountid asc"
+        );
+        // OFFSET 0 is no offset: the same plan
+        assert_eq!(
+            kql("SELECT a FROM account ORDER BY a DESC OFFSET 0").to_string(),
+            "accounts?$select=a&$orderby=a desc,accountid asc"
+        );
+        // the key is not repeated, and not added without ORDER BY
+        assert_eq!(
+            kql("SELECT a FROM account ORDER BY accountid DESC").to_string(),
+            "accounts?$select=a&$orderby=accountid desc"
+        );
+        assert_eq!(
+            kql("SELECT a FROM account").to_string(),
+            "accounts?$select=a"
+        );
+        // an unknown table's key is guessed, with the warning
+        let (r, w) = ok_with(
+            Lang::Kql,
+            "SELECT a FROM new_widget ORDER BY a",
+            &Options::default(),
+        );
+        assert_eq!(r.query.orderby.as_deref(), Some("a asc,new_widgetid asc"));
+        assert_eq!(warning_codes(&w), ["B027", "B028"]);
     }
 
     /// §5 rules 1–4, LIMIT 0 and OFFSET 0: `(clause, $top, Prefer, client_skip, client_take, pk appended)`.
@@ -1932,7 +1948,7 @@ mod tests {
             bool,
         );
         let cases: &[Row] = &[
-            ("", None, Some("5000"), 0, None, false),
+            ("", None, Some("5000"), 0, None, true),
             ("LIMIT 10", Some("10"), None, 0, None, true),
             ("LIMIT 5000", Some("5000"), None, 0, None, true),
             ("LIMIT 5001", None, Some("5000"), 0, Some(5001), true),
@@ -1978,7 +1994,7 @@ mod tests {
                 true,
             ),
             ("OFFSET 10", None, Some("5000"), 10, None, true),
-            ("OFFSET 0", None, Some("5000"), 0, None, false),
+            ("OFFSET 0", None, Some("5000"), 0, None, true),
             ("LIMIT 10 OFFSET 0", Some("10"), None, 0, None, true),
             ("LIMIT 0", Some("1"), None, 0, Some(0), false),
             ("LIMIT 0 OFFSET 30", Some("1"), None, 0, Some(0), false),

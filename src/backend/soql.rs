@@ -97,7 +97,7 @@ use std::hash::{Hash, Hasher};
 use serde::Serialize;
 
 use crate::ast::{CmpOp, Direction};
-use crate::error::{Code, Error, Errors};
+use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
 use crate::span::Span;
 use crate::{Lang, Options};
@@ -155,7 +155,7 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Err
             l.errors.push(
                 Error::new(
                     Code::SoqlStatementTooLong,
-                    query_span(q),
+                    q.span(),
                     format!("salesforce statement is {n} characters (utf-16 units), over the soql limit of {max}"),
                 )
                 .with_help("select fewer fields or shorten the `IN` lists and strings; split the query into several"),
@@ -186,29 +186,6 @@ fn statement_chars(s: &str, max: usize) -> usize {
     } else {
         utf16_len(s)
     }
-}
-
-/// The smallest span covering everything the query names.
-fn query_span(q: &ir::Query<'_>) -> Span {
-    let mut span = q.object.span;
-    match &q.selection {
-        Selection::All { span: s } => span = span.to(*s),
-        Selection::Fields { fields } => {
-            for f in fields {
-                span = span.to(f.span);
-            }
-        }
-    }
-    if let Some(c) = &q.filter {
-        span = span.to(c.span());
-    }
-    for k in &q.order_by {
-        span = span.to(k.field.span);
-    }
-    for c in [q.limit, q.offset].into_iter().flatten() {
-        span = span.to(c.span);
-    }
-    span
 }
 
 /// A capacity for the output that is usually enough, so it is allocated once.
@@ -380,24 +357,6 @@ const RESERVED_PACKED: [u64; RESERVED.len()] = {
     }
     packed
 };
-
-/// User text for a one-line message: control characters escaped, long text cut.
-fn shown(s: &str) -> String {
-    const MAX: usize = 60;
-    let mut out = String::with_capacity(s.len().min(MAX * 4) + 3);
-    for (n, c) in s.chars().enumerate() {
-        if n == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || c == '`' {
-            let _ = write!(out, "{}", c.escape_unicode());
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
 
 /// A character for a message: `` `c` ``, or `U+XXXX` for an invisible one and for `` ` ``.
 fn char_name(c: char) -> String {
@@ -1923,11 +1882,11 @@ mod tests {
             ("SELECT 'a$b' FROM Account", "invalid salesforce field name `a$b` (a literal in the select list names a field): `$` is not allowed in a name"),
             ("SELECT 'a''b' FROM Account", "invalid salesforce field name `a'b` (a literal in the select list names a field): `'` is not allowed in a name"),
             ("SELECT 'a\"b' FROM Account", "invalid salesforce field name `a\"b` (a literal in the select list names a field): `\"` is not allowed in a name"),
-            ("SELECT 'a`b' FROM Account", "invalid salesforce field name `a\\u{60}b` (a literal in the select list names a field): U+0060 is not allowed in a name"),
+            ("SELECT 'a`b' FROM Account", "invalid salesforce field name `a\\u{0060}b` (a literal in the select list names a field): U+0060 is not allowed in a name"),
             ("SELECT 'Id FROM Account WHERE Id' FROM Account", "invalid salesforce field name `Id FROM Account WHERE Id` (a literal in the select list names a field): U+0020 is not allowed in a name"),
             ("SELECT '' FROM Account", "invalid salesforce field name `` (a literal in the select list names a field): it is empty"),
-            ("SELECT 'a\nb' FROM Account", "invalid salesforce field name `a\\u{a}b` (a literal in the select list names a field): U+000A is not allowed in a name"),
-            ("SELECT 'a\u{7}b' FROM Account", "invalid salesforce field name `a\\u{7}b` (a literal in the select list names a field): U+0007 is not allowed in a name"),
+            ("SELECT 'a\nb' FROM Account", "invalid salesforce field name `a\\u{000a}b` (a literal in the select list names a field): U+000A is not allowed in a name"),
+            ("SELECT 'a\u{7}b' FROM Account", "invalid salesforce field name `a\\u{0007}b` (a literal in the select list names a field): U+0007 is not allowed in a name"),
             ("SELECT '.a' FROM Account", "invalid salesforce field name `.a` (a literal in the select list names a field): it has an empty segment around `.`"),
             ("SELECT 'a.' FROM Account", "invalid salesforce field name `a.` (a literal in the select list names a field): it has an empty segment around `.`"),
             ("SELECT 'a..b' FROM Account", "invalid salesforce field name `a..b` (a literal in the select list names a field): it has an empty segment around `.`"),

@@ -14,7 +14,13 @@
 //!   pre-sized `String`; [`SugarBody`] serialises it verbatim.
 //! * `fields` is a comma string, omitted for `SELECT *` (§1, §8 rule 11).
 //! * `order_by` is a string `"a:asc,b:desc"`, the direction always written
-//!   because Sugar 7.1 reads a missing one as DESC (§1, §8 rule 9).
+//!   because Sugar 7.1 reads a missing one as DESC (§1, §8 rule 9). Without
+//!   `LIMIT` the caller reads every page, each a separate `ORDER BY … LIMIT …
+//!   OFFSET …` query in which the database may order ties differently, so a
+//!   row could be repeated or skipped across pages: the order then ends with
+//!   the unique `id` (`"a:asc,b:desc,id:asc"`, unless `id` is already a
+//!   key). Without ORDER BY, Sugar's default order (`date_modified` DESC)
+//!   applies.
 //! * `max_num` is `LIMIT`, never 0 or negative: Sugar reads `0` as 20 and a
 //!   negative number as "no limit" (§1, §8 rule 10). `LIMIT 0` sends
 //!   `max_num: 1` with [`SugarRequest::client_take`] `Some(0)`: the caller
@@ -128,7 +134,7 @@ use std::fmt::{self, Write as _};
 use serde::{Serialize, Serializer};
 
 use crate::ast::{CmpOp, Direction};
-use crate::error::{Code, Error, Errors};
+use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, FieldType, LikePattern, Literal, Selection, Value};
 use crate::span::Span;
 use crate::{Lang, Options};
@@ -238,7 +244,8 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SugarRequest, Vec<
         l.out.push(']');
     }
     l.fields(&q.selection);
-    l.order_by(&q.order_by);
+    // Without LIMIT the caller reads every page (`next_offset`).
+    l.order_by(&q.order_by, q.limit.is_none());
     let mut client_take = None;
     if let Some(limit) = q.limit {
         if limit.value == 0 {
@@ -523,7 +530,8 @@ impl Lowerer {
         self.out.push('"');
     }
 
-    fn order_by(&mut self, keys: &[ir::OrderKey<'_>]) {
+    /// `paged`: the caller reads page after page, so the order must be total.
+    fn order_by(&mut self, keys: &[ir::OrderKey<'_>], paged: bool) {
         if keys.is_empty() {
             return;
         }
@@ -539,6 +547,11 @@ impl Lowerer {
                 Direction::Asc => ":asc",
                 Direction::Desc => ":desc",
             });
+        }
+        // Pages are separate `LIMIT … OFFSET …` queries: only a unique last
+        // key orders ties the same way on every page.
+        if paged && !keys.iter().any(|k| k.field.path == "id") {
+            self.out.push_str(",id:asc");
         }
         self.out.push('"');
     }
@@ -1020,25 +1033,6 @@ fn describe_char(c: char) -> String {
     }
 }
 
-/// User text for a one-line message: at most 40 characters, control and
-/// invisible characters as `\u{…}`.
-fn shown(s: &str) -> String {
-    const MAX: usize = 40;
-    let mut out = String::with_capacity(s.len().min(MAX * 4) + 3);
-    for (k, c) in s.chars().enumerate() {
-        if k == MAX {
-            out.push('…');
-            break;
-        }
-        if c.is_control() || (!c.is_ascii() && !c.is_alphanumeric()) {
-            let _ = write!(out, "\\u{{{:x}}}", c as u32);
-        } else {
-            out.push(c);
-        }
-    }
-    out
-}
-
 /// `-?(0|[1-9][0-9]*)(\.[0-9]+)?`: a JSON number without exponent.
 fn is_plain_decimal(n: &str) -> bool {
     let digits = n.strip_prefix('-').unwrap_or(n);
@@ -1347,7 +1341,7 @@ mod tests {
         );
         assert_eq!(
             body("SELECT id, name, email, status FROM Leads WHERE name LIKE '%kloudless%' AND email != '' ORDER BY name ASC"),
-            r#"{"filter":[{"name":{"$contains":"kloudless"}},{"email":{"$not_equals":""}}],"fields":"id,name,email,status","order_by":"name:asc"}"#
+            r#"{"filter":[{"name":{"$contains":"kloudless"}},{"email":{"$not_equals":""}}],"fields":"id,name,email,status","order_by":"name:asc,id:asc"}"#
         );
         assert_eq!(
             filter("name LIKE '%kloud%'"),
@@ -1383,7 +1377,7 @@ mod tests {
         );
         assert_eq!(
             body("SELECT name, amount FROM Opportunities ORDER BY name ASC, amount DESC"),
-            r#"{"fields":"name,amount","order_by":"name:asc,amount:desc"}"#
+            r#"{"fields":"name,amount","order_by":"name:asc,amount:desc,id:asc"}"#
         );
         assert_eq!(
             body("SELECT id FROM Accounts LIMIT 100"),
@@ -1489,10 +1483,10 @@ mod tests {
                 r#"{"account_type":{"$in":["Customer","Partner"]}}]}]}]"#
             )
         );
-        // 17. ORDER BY
+        // 17. ORDER BY (no LIMIT: the caller pages, so `id` ends the order)
         assert_eq!(
             body("SELECT id FROM Accounts ORDER BY name ASC, date_entered DESC"),
-            r#"{"fields":"id","order_by":"name:asc,date_entered:desc"}"#
+            r#"{"fields":"id","order_by":"name:asc,date_entered:desc,id:asc"}"#
         );
         // 18. LIMIT/OFFSET
         assert_eq!(
@@ -1545,6 +1539,34 @@ mod tests {
         // Pretty printing keeps the body's exact text.
         let pretty = serde_json::to_string_pretty(&t).expect("serialises");
         assert!(pretty.contains(r#""$gte":12.50"#), "{pretty}");
+    }
+
+    /// Without LIMIT the caller reads every page of 20 (following
+    /// `next_offset`), and Sugar runs one `ORDER BY … LIMIT 21 OFFSET n` query
+    /// per page: with a non-unique sort key (`name`) the database may order
+    /// ties differently on each page, so a row can appear twice and another
+    /// never. A user ORDER BY then ends with the unique `id`.
+    #[test]
+    fn order_by_ends_with_the_id_for_stable_pages() {
+        assert_eq!(
+            body("SELECT id, name FROM Leads ORDER BY name ASC"),
+            r#"{"fields":"id,name","order_by":"name:asc,id:asc"}"#
+        );
+        assert_eq!(
+            body("SELECT id FROM Accounts ORDER BY a, b DESC OFFSET 100"),
+            r#"{"fields":"id","order_by":"a:asc,b:desc,id:asc","offset":100}"#
+        );
+        // one page (LIMIT): the request is one query, left as written
+        assert_eq!(
+            body("SELECT id FROM Accounts ORDER BY a, b DESC LIMIT 50 OFFSET 100"),
+            r#"{"fields":"id","order_by":"a:asc,b:desc","max_num":50,"offset":100}"#
+        );
+        // `id` already a key: not repeated; no ORDER BY: Sugar's default order
+        assert_eq!(
+            body("SELECT id FROM Accounts ORDER BY id DESC, name"),
+            r#"{"fields":"id","order_by":"id:desc,name:asc"}"#
+        );
+        assert_eq!(body("SELECT id FROM Accounts"), r#"{"fields":"id"}"#);
     }
 
     #[test]
@@ -1741,7 +1763,7 @@ mod tests {
         );
         assert_eq!(
             body("SELECT id FROM Accounts ORDER BY a, b DESC, c ASC"),
-            r#"{"fields":"id","order_by":"a:asc,b:desc,c:asc"}"#
+            r#"{"fields":"id","order_by":"a:asc,b:desc,c:asc,id:asc"}"#
         );
         assert_eq!(
             body("SELECT id FROM Accounts OFFSET 7"),
@@ -1826,7 +1848,7 @@ mod tests {
             body_ext(
                 "SELECT * FROM Accounts WHERE NOT (name LIKE '%x%' AND a = 1) ORDER BY name DESC"
             ),
-            r#"{"filter":[{"$or":[{"$and":[{"name":{"$not_null":""}},{"name":{"$not_contains":"x"}}]},{"a":{"$not_equals":1}}]}],"order_by":"name:desc"}"#
+            r#"{"filter":[{"$or":[{"$and":[{"name":{"$not_null":""}},{"name":{"$not_contains":"x"}}]},{"a":{"$not_equals":1}}]}],"order_by":"name:desc,id:asc"}"#
         );
     }
 
@@ -2271,7 +2293,7 @@ mod tests {
             ("SELECT 1 FROM Leads", "B040", "sugarcrm cannot take the literal '1' as a field name: it starts with a digit"),
             ("SELECT '' FROM Leads", "B040", "sugarcrm cannot take the literal '' as a field name: it is empty"),
             ("SELECT 'a\"b' FROM Leads", "B040", "sugarcrm cannot take the literal 'a\"b' as a field name: it contains `\"`"),
-            ("SELECT 'a\nb' FROM Leads", "B040", "sugarcrm cannot take the literal 'a\\u{a}b' as a field name: it contains the character U+000A"),
+            ("SELECT 'a\nb' FROM Leads", "B040", "sugarcrm cannot take the literal 'a\\u{000a}b' as a field name: it contains the character U+000A"),
             ("SELECT 'name:desc' FROM Leads", "B040", "sugarcrm cannot take the literal 'name:desc' as a field name: it contains `:`"),
             ("SELECT näme FROM Leads", "B040", "sugarcrm cannot take `näme` as a field name: it contains the non-ASCII letter `ä`"),
             ("SELECT id FROM Leads WHERE näme = 1", "B040", "sugarcrm cannot take `näme` as a field name: it contains the non-ASCII letter `ä`"),
@@ -2298,9 +2320,9 @@ mod tests {
         assert_eq!(spans, ["'a b'", "c.d", "x.y.z", "é"]);
         // long names are cut in messages
         let long = format!("SELECT '{}' FROM Leads", "x y".repeat(100));
-        assert!(first_error(&long, false)
-            .message
-            .contains("x yx yx yx yx yx yx yx yx yx yx yx yx yx…'"));
+        // (60 characters, then `…`)
+        let cut = format!("'{}…'", &"x y".repeat(20));
+        assert!(first_error(&long, false).message.contains(&cut));
     }
 
     /// JSON has no reserved words: SQL and KQL keywords are plain field names
