@@ -1004,6 +1004,18 @@ impl<'s> Parser<'s> {
     /// Prefix position: `NOT`, unary `-`, or a primary.
     fn prefix(&self, i: &'s str, depth: usize, min: u8) -> PResult<'s, Expr<'s>> {
         let start = self.pos(i);
+        // The common case first: a property name (a word that is not a
+        // keyword, so not `NOT`, `TRUE`, `FALSE` or `NULL`), exactly what
+        // `primary` would read, without its dispatch.
+        if let Some((w, rest)) = self.word(i) {
+            if !is_keyword(w) {
+                let (r, ident) = self.path_rest(i, rest)?;
+                if r.starts_with('(') {
+                    return self.call(r, ident, depth, start);
+                }
+                return Ok((r, Expr::Column { ident }));
+            }
+        }
         if min <= PREC_NOT && self.peek_kw(i, "NOT") {
             let (r, _) = self.kw(i, "NOT")?;
             let (r, e) = self.expr_bp(r, depth + 1, PREC_NOT)?;
