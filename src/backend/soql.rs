@@ -384,17 +384,18 @@ fn is_plain_decimal(s: &str) -> bool {
 struct Seen<'a> {
     few: [&'a str; Seen::FEW],
     n: usize,
-    many: HashSet<Caseless<'a>>,
+    /// Created only past [`Seen::FEW`] names (building a `RandomState` is not free).
+    many: Option<HashSet<Caseless<'a>>>,
 }
 
 impl<'a> Seen<'a> {
-    const FEW: usize = 16;
+    const FEW: usize = 8;
 
     fn new() -> Self {
         Seen {
             few: [""; Seen::FEW],
             n: 0,
-            many: HashSet::new(),
+            many: None,
         }
     }
 
@@ -411,10 +412,10 @@ impl<'a> Seen<'a> {
             self.n += 1;
             return true;
         }
-        if self.many.is_empty() {
-            self.many.extend(self.few.iter().map(|f| Caseless(f)));
-        }
-        self.many.insert(Caseless(name))
+        let few = &self.few;
+        self.many
+            .get_or_insert_with(|| few.iter().map(|f| Caseless(f)).collect())
+            .insert(Caseless(name))
     }
 }
 
@@ -1723,7 +1724,7 @@ mod tests {
             assert!(!seen.insert(u));
         }
         assert!(seen.insert("Field40"));
-        // through the public path: a repeat past the first sixteen is dropped
+        // through the public path: a repeat past the first eight is dropped
         let fields: Vec<String> = (0..20).map(|i| format!("F{i}")).collect();
         let src = format!("SELECT {}, f3, F19 FROM Account", fields.join(", "));
         let t = translate(&src, Lang::Kql, Target::Salesforce, &Options::default()).unwrap();
