@@ -137,10 +137,11 @@
 //! `accountid`, activities such as `task` → `activityid`, `usersettings` →
 //! `systemuserid`), else `<table>id` with warning `B028`.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt;
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
 use crate::ast::{CmpOp, Direction};
@@ -259,10 +260,44 @@ impl QueryOptions {
             }
             out.push_str(k);
             out.push('=');
-            out.extend(utf8_percent_encode(v, URI_COMPONENT));
+            push_percent_encoded(&mut out, v);
         }
         out
     }
+}
+
+/// Appends `v` percent-encoded with [`URI_COMPONENT`], as
+/// `utf8_percent_encode(v, URI_COMPONENT)` does: runs of bytes left alone are
+/// copied in one piece, every other byte (all non-ASCII ones included) is
+/// written `%XX`.
+fn push_percent_encoded(out: &mut String, v: &str) {
+    /// The bytes [`URI_COMPONENT`] leaves alone, as a table.
+    const KEEP: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 128 {
+            let c = b as u8;
+            t[b] = c.is_ascii_alphanumeric()
+                || matches!(
+                    c,
+                    b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+                );
+            b += 1;
+        }
+        t
+    };
+    let bytes = v.as_bytes();
+    let mut from = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if KEEP[usize::from(b)] {
+            continue;
+        }
+        // `from..i` holds ASCII bytes only, so both ends are char boundaries.
+        out.push_str(v.get(from..i).unwrap_or_default());
+        out.push_str(percent_encoding::percent_encode_byte(b));
+        from = i + 1;
+    }
+    out.push_str(v.get(from..).unwrap_or_default());
 }
 
 impl fmt::Display for ODataRequest {
@@ -421,6 +456,31 @@ const RESERVED: &[&str] = &[
     "in", "inf", "le", "lt", "mod", "mul", "nan", "ne", "not", "null", "or", "sub", "true",
 ];
 
+/// [`RESERVED`] as big-endian `u64`s, zero-padded, for a binary search over
+/// integers (zero padding sorts before any letter, so this is sorted as
+/// [`RESERVED`] is; checked at compile time).
+const RESERVED_PACKED: [u64; RESERVED.len()] = {
+    let mut packed = [0; RESERVED.len()];
+    let mut i = 0;
+    while i < RESERVED.len() {
+        let w = RESERVED[i].as_bytes();
+        assert!(w.len() <= 8);
+        let mut key = [0; 8];
+        let mut k = 0;
+        while k < w.len() {
+            key[k] = w[k];
+            k += 1;
+        }
+        packed[i] = u64::from_be_bytes(key);
+        assert!(
+            i == 0 || packed[i - 1] < packed[i],
+            "RESERVED must be sorted"
+        );
+        i += 1;
+    }
+    packed
+};
+
 /// Why a name is not a Dataverse identifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Problem {
@@ -432,22 +492,37 @@ enum Problem {
 
 /// `None` when `s` matches `[A-Za-z_][A-Za-z0-9_]*` and is not a keyword.
 fn ident_problem(s: &str) -> Option<Problem> {
-    let mut chars = s.chars();
-    let first = match chars.next() {
-        None => return Some(Problem::Empty),
-        Some(c) => c,
+    // Bytes, not chars: a valid name is ASCII, and the first byte that is
+    // not allowed starts a character (every byte before it was ASCII).
+    let char_at = |i: usize| s[i..].chars().next().unwrap_or('\0');
+    let b = s.as_bytes();
+    let Some(&first) = b.first() else {
+        return Some(Problem::Empty);
     };
     if first.is_ascii_digit() {
         return Some(Problem::Digit);
     }
-    if !(first.is_ascii_alphabetic() || first == '_') {
-        return Some(Problem::Char(first));
+    if !(first.is_ascii_alphabetic() || first == b'_') {
+        return Some(Problem::Char(char_at(0)));
     }
-    if let Some(c) = chars.find(|c| !(c.is_ascii_alphanumeric() || *c == '_')) {
-        return Some(Problem::Char(c));
+    if let Some(i) = b
+        .iter()
+        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
+    {
+        return Some(Problem::Char(char_at(i)));
     }
-    if RESERVED.iter().any(|k| k.eq_ignore_ascii_case(s)) {
-        return Some(Problem::Keyword);
+    // Every keyword is 2 to 5 letters: most names are ruled out by length
+    // before the (case-insensitive) list is searched.
+    if (2..=5).contains(&b.len()) && b.iter().all(u8::is_ascii_alphabetic) {
+        let mut key = [0; 8];
+        key[..b.len()].copy_from_slice(b);
+        key.make_ascii_lowercase();
+        if RESERVED_PACKED
+            .binary_search(&u64::from_be_bytes(key))
+            .is_ok()
+        {
+            return Some(Problem::Keyword);
+        }
     }
     None
 }
@@ -479,10 +554,11 @@ const NAME_HELP: &str =
 // ---- lowering ---------------------------------------------------------------
 
 /// The resolved table: entity set and (lazily) primary key.
-struct Table {
+struct Table<'o> {
     entity_set: String,
     entry: Option<&'static (&'static str, &'static str, &'static str)>,
-    primary_key: Option<String>,
+    /// Borrowed from the options or the built-in map unless guessed.
+    primary_key: Option<Cow<'o, str>>,
 }
 
 struct Lowerer<'q, 'a, 'o> {
@@ -492,7 +568,7 @@ struct Lowerer<'q, 'a, 'o> {
     warnings: Vec<Error>,
     /// Conditions written into `$filter` so far.
     conditions: usize,
-    table: Option<Table>,
+    table: Option<Table<'o>>,
 }
 
 /// A leaf condition, with its negation folded in.
@@ -617,6 +693,9 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     /// Checks every segment of a property path; `true` when all are valid.
     fn check_field(&mut self, f: &Field<'_>) -> bool {
+        if !f.path.as_bytes().contains(&b'.') {
+            return self.check_name(&f.path, "property name", f.span, f.from_literal);
+        }
         let exact = !f.from_literal && f.path.len() == f.span.end.saturating_sub(f.span.start);
         let n = f.segments().count();
         let mut ok = true;
@@ -721,17 +800,18 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     }
 
     /// The primary key (resolved once; `None` after an error).
-    fn primary_key(&mut self) -> Option<String> {
+    fn primary_key(&mut self) -> Option<Cow<'o, str>> {
         let table = self.table.as_ref()?;
         if let Some(pk) = &table.primary_key {
             return Some(pk.clone());
         }
         let entry = table.entry;
-        let pk = match &self.options.primary_key {
+        let options: &'o Options = self.options;
+        let pk = match options.primary_key.as_deref() {
             // checked in `resolve_table`
-            Some(pk) => pk.clone(),
+            Some(pk) => Cow::Borrowed(pk),
             None => match entry {
-                Some((_, _, pk)) => (*pk).to_string(),
+                Some((_, _, pk)) => Cow::Borrowed(*pk),
                 None => {
                     let name: &str = &self.q.object.name;
                     let guess = format!("{name}id");
@@ -743,7 +823,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                         )
                         .with_help("set it (`Options::primary_key`, `--primary-key`): it orders pages and stands in for an empty `$select`"),
                     );
-                    guess
+                    Cow::Owned(guess)
                 }
             },
         };
@@ -1017,7 +1097,6 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         let keys = &self.q.order_by;
         let mut out =
             String::with_capacity(keys.iter().map(|k| k.field.path.len() + 6).sum::<usize>() + 24);
-        let mut written = Vec::with_capacity(keys.len());
         for k in keys {
             if k.field.is_path() {
                 self.check_field(&k.field);
@@ -1042,11 +1121,15 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 Direction::Asc => " asc",
                 Direction::Desc => " desc",
             });
-            written.push(&*k.field.path);
         }
         if stable {
             if let Some(pk) = self.primary_key() {
-                if !written.contains(&pk.as_str()) {
+                // (a key that failed its checks left an error, and then the
+                // request is not returned at all)
+                if !keys
+                    .iter()
+                    .any(|k| !k.field.is_path() && *k.field.path == *pk)
+                {
                     if !out.is_empty() {
                         out.push(',');
                     }
@@ -1124,6 +1207,11 @@ struct Plan {
 fn push_odata_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('\'');
+    if !s.as_bytes().contains(&b'\'') {
+        out.push_str(s);
+        out.push('\'');
+        return;
+    }
     for (i, part) in s.split('\'').enumerate() {
         if i > 0 {
             out.push_str("''");
@@ -1139,12 +1227,13 @@ fn push_like_string(out: &mut String, s: &str) {
     out.reserve(s.len() + 2);
     out.push('\'');
     let mut from = 0;
-    for (i, c) in s.char_indices() {
-        let esc = match c {
-            '\'' => "''",
-            '%' => "[%]",
-            '_' => "[_]",
-            '[' => "[[]",
+    // Every character escaped is ASCII, so a byte loop finds them.
+    for (i, &b) in s.as_bytes().iter().enumerate() {
+        let esc = match b {
+            b'\'' => "''",
+            b'%' => "[%]",
+            b'_' => "[_]",
+            b'[' => "[[]",
             _ => continue,
         };
         out.push_str(s.get(from..i).unwrap_or_default());
@@ -1157,6 +1246,10 @@ fn push_like_string(out: &mut String, s: &str) {
 
 /// A checked property path with `/` between segments (§2).
 fn push_path(out: &mut String, f: &Field<'_>) {
+    if !f.path.as_bytes().contains(&b'.') {
+        out.push_str(&f.path);
+        return;
+    }
     for (i, seg) in f.segments().enumerate() {
         if i > 0 {
             out.push('/');
@@ -1202,16 +1295,17 @@ fn push_json_value(out: &mut String, l: &Literal<'_>) {
 /// `\u00XX`.
 fn push_json_text(out: &mut String, s: &str) {
     let mut from = 0;
-    for (i, c) in s.char_indices() {
-        if !(c == '"' || c == '\\' || c < ' ' || c == '\u{7f}') {
+    // Every character escaped is ASCII, so a byte loop finds them.
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if !(c == b'"' || c == b'\\' || c < b' ' || c == 0x7f) {
             continue;
         }
         out.push_str(s.get(from..i).unwrap_or_default());
         match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
             _ => {
-                let b = c as u32;
+                let b = u32::from(c);
                 out.push_str("\\u00");
                 out.push(char::from_digit((b >> 4) & 0xf, 16).unwrap_or('0'));
                 out.push(char::from_digit(b & 0xf, 16).unwrap_or('0'));
@@ -1226,6 +1320,39 @@ fn push_json_text(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use crate::{translate, Lang, Request, Target};
+
+    #[test]
+    fn fast_paths_match_their_definitions() {
+        // the encoder is utf8_percent_encode with URI_COMPONENT
+        let mut all = String::new();
+        for c in (0u32..0x250)
+            .chain([0x2028, 0xfeff, 0x1f600])
+            .filter_map(char::from_u32)
+        {
+            all.push(c);
+        }
+        for v in [all.as_str(), "", "a b+c&d#e%f", "Jim's (x) *!~-_.", "é"] {
+            let mut out = String::new();
+            push_percent_encoded(&mut out, v);
+            let want: String = percent_encoding::utf8_percent_encode(v, URI_COMPONENT).collect();
+            assert_eq!(out, want);
+        }
+        // keywords are 2 to 5 letters (ident_problem relies on it)
+        for k in RESERVED {
+            assert!((2..=5).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphabetic()));
+            assert_eq!(
+                ident_problem(&k.to_ascii_uppercase()),
+                Some(Problem::Keyword)
+            );
+        }
+        assert_eq!(ident_problem(""), Some(Problem::Empty));
+        assert_eq!(ident_problem("1a"), Some(Problem::Digit));
+        assert_eq!(ident_problem("aé"), Some(Problem::Char('é')));
+        assert_eq!(ident_problem("é"), Some(Problem::Char('é')));
+        assert_eq!(ident_problem("a-b"), Some(Problem::Char('-')));
+        assert_eq!(ident_problem("name"), None);
+        assert_eq!(ident_problem("_x1"), None);
+    }
 
     fn run(lang: Lang, src: &str, opts: &Options) -> Result<(ODataRequest, Vec<Error>), Errors> {
         let t = translate(src, lang, Target::Dynamics, opts)?;
@@ -2423,7 +2550,9 @@ mod tests {
         for b in 0u8..=127 {
             let c = char::from(b);
             let kept = c.is_ascii_alphanumeric() || "-_.!~*'()".contains(c);
-            let enc = utf8_percent_encode(c.encode_utf8(&mut [0; 4]), URI_COMPONENT).to_string();
+            let enc =
+                percent_encoding::utf8_percent_encode(c.encode_utf8(&mut [0; 4]), URI_COMPONENT)
+                    .to_string();
             assert_eq!(enc.len() == 1, kept, "{c:?} → {enc}");
         }
     }
