@@ -147,7 +147,7 @@ fn ident_len(s: &str) -> usize {
 /// Whether `i` starts with the word `kw`: `kw` followed by a character that
 /// cannot continue a word (what [`Parser::word`] would return, without
 /// scanning a longer word that does not start with `kw`).
-#[inline]
+#[inline(always)]
 fn starts_with_word(i: &str, kw: &str) -> bool {
     if !has_prefix(i, kw) {
         return false;
@@ -161,7 +161,7 @@ fn starts_with_word(i: &str, kw: &str) -> bool {
 
 /// `i.starts_with(p)` for the short `p` of keywords and symbols: a byte
 /// loop that usually stops at the first byte, with no call to `memcmp`.
-#[inline]
+#[inline(always)]
 fn has_prefix(i: &str, p: &str) -> bool {
     let (i, p) = (i.as_bytes(), p.as_bytes());
     i.len() >= p.len() && i.iter().zip(p).all(|(a, b)| a == b)
@@ -401,13 +401,13 @@ impl<'s> Parser<'s> {
         starts.then(|| i.split_at(ident_len(i)))
     }
 
-    #[inline]
+    #[inline(always)]
     fn peek_kw(&self, i: &'s str, kw: &str) -> bool {
         starts_with_word(i, kw)
     }
 
     /// Consumes keyword `kw` (upper case, whole word).
-    #[inline]
+    #[inline(always)]
     fn kw(&self, i: &'s str, kw: &'static str) -> PResult<'s, Span> {
         if starts_with_word(i, kw) {
             let start = self.pos(i);
@@ -419,7 +419,7 @@ impl<'s> Parser<'s> {
     }
 
     /// Consumes `kw` if present.
-    #[inline]
+    #[inline(always)]
     fn opt_kw(&self, i: &'s str, kw: &'static str) -> (&'s str, Option<Span>) {
         if !starts_with_word(i, kw) {
             return (i, None);
