@@ -3,6 +3,7 @@
 //! `grammar/subset.md`; every problem is reported, not just the first.
 
 use std::borrow::Cow;
+use std::collections::HashSet;
 
 use crate::ast::{self, CmpOp, Direction, Expr, SelectItem, TableSource};
 use crate::error::{one_line, Code, Error, Errors};
@@ -41,6 +42,43 @@ pub(crate) fn validate<'a>(
     let mut all = v.errors;
     all.extend(v.warnings);
     Err(Errors(all))
+}
+
+/// Names seen so far, compared exactly: the first few are kept in place and
+/// scanned (no hashing, no allocation for the usual short lists), the rest
+/// go to a hash set, so duplicate detection stays linear in the list.
+struct Seen<'q> {
+    few: [&'q str; Seen::FEW],
+    n: usize,
+    many: Option<HashSet<&'q str>>,
+}
+
+impl<'q> Seen<'q> {
+    const FEW: usize = 8;
+
+    fn new() -> Self {
+        Seen {
+            few: [""; Seen::FEW],
+            n: 0,
+            many: None,
+        }
+    }
+
+    /// Adds `name`; `false` when it was already there (as `HashSet::insert`).
+    fn insert(&mut self, name: &'q str) -> bool {
+        if self.n < Seen::FEW {
+            if self.few[..self.n].contains(&name) {
+                return false;
+            }
+            self.few[self.n] = name;
+            self.n += 1;
+            return true;
+        }
+        let few = &self.few;
+        self.many
+            .get_or_insert_with(|| few.iter().copied().collect())
+            .insert(name)
+    }
 }
 
 struct Validator<'o> {
@@ -186,6 +224,8 @@ impl<'o> Validator<'o> {
 
     fn selection<'a>(&mut self, q: &ast::Query<'a>) -> Option<ir::Selection<'a>> {
         let mut fields: Vec<Field<'a>> = Vec::with_capacity(q.select.len());
+        // the text of each field kept, borrowed from the tree
+        let mut seen = Seen::new();
         let mut wildcard = None;
         let mut ok = true;
         for item in &q.select {
@@ -218,25 +258,29 @@ impl<'o> Validator<'o> {
                 }
                 SelectItem::Expr { expr, alias } => {
                     self.alias(alias);
+                    // (the field, and its path as text borrowed from the tree)
                     let field = match expr {
-                        Expr::Column { ident } => Some(Field {
-                            path: ident.name.clone(),
-                            span: ident.span,
-                            from_literal: false,
-                            ty: None,
-                        }),
+                        Expr::Column { ident } => Some((
+                            Field {
+                                path: ident.name.clone(),
+                                span: ident.span,
+                                from_literal: false,
+                                ty: None,
+                            },
+                            &*ident.name,
+                        )),
                         Expr::String { value, span } => {
-                            Some(self.literal_field(value.clone(), *span))
+                            Some((self.literal_field(value.clone(), *span), &**value))
                         }
                         Expr::Number { text, span } => {
-                            Some(self.literal_field(text.clone(), *span))
+                            Some((self.literal_field(text.clone(), *span), &**text))
                         }
-                        Expr::Bool { value, span } => Some(self.literal_field(
-                            Cow::Borrowed(if *value { "TRUE" } else { "FALSE" }),
-                            *span,
-                        )),
+                        Expr::Bool { value, span } => {
+                            let name = if *value { "TRUE" } else { "FALSE" };
+                            Some((self.literal_field(Cow::Borrowed(name), *span), name))
+                        }
                         Expr::Null { span } => {
-                            Some(self.literal_field(Cow::Borrowed("NULL"), *span))
+                            Some((self.literal_field(Cow::Borrowed("NULL"), *span), "NULL"))
                         }
                         other => {
                             self.unsupported(other, "a property name in the SELECT list");
@@ -244,9 +288,8 @@ impl<'o> Validator<'o> {
                         }
                     };
                     match field {
-                        Some(f) => {
-                            if let Some(first) = fields.iter().find(|g| g.path == f.path) {
-                                let _ = first;
+                        Some((f, text)) => {
+                            if !seen.insert(text) {
                                 self.warn(
                                     Error::new(
                                         Code::DuplicateField,
@@ -332,6 +375,7 @@ impl<'o> Validator<'o> {
 
     fn order_by<'a>(&mut self, items: &[ast::OrderItem<'a>]) -> Option<Vec<ir::OrderKey<'a>>> {
         let mut keys: Vec<ir::OrderKey<'a>> = Vec::with_capacity(items.len());
+        let mut seen = Seen::new();
         let mut ok = true;
         if items.len() > 1 {
             if let Some(second) = items.get(1) {
@@ -356,7 +400,12 @@ impl<'o> Validator<'o> {
                 ok = false;
                 continue;
             };
-            if keys.iter().any(|k| k.field.path == field.path) {
+            // `field` only accepts a column: its name, borrowed from the tree
+            let text = match &it.expr {
+                Expr::Column { ident } => &*ident.name,
+                _ => "",
+            };
+            if !seen.insert(text) {
                 self.warn(
                     Error::new(
                         Code::DuplicateOrderKey,
@@ -1208,6 +1257,40 @@ fn classify_temporal(s: &str) -> Temporal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn repeats_in_long_lists_are_dropped_in_order() {
+        // past the inline few, the hash set takes over with the same result
+        let names: Vec<String> = (0..30).map(|i| format!("f{i}")).collect();
+        let src = format!(
+            "SELECT {}, f3, 'f29', f0 FROM Account ORDER BY {}, f1, f28",
+            names.join(", "),
+            names.join(", ")
+        );
+        let q = crate::check(&src, Lang::Kql, None, &Options::default()).unwrap();
+        let ir::Selection::Fields { fields } = &q.selection else {
+            panic!("fields")
+        };
+        let kept: Vec<&str> = fields.iter().map(|f| &*f.path).collect();
+        assert_eq!(kept, names.iter().map(String::as_str).collect::<Vec<_>>());
+        let keys: Vec<&str> = q.order_by.iter().map(|k| &*k.field.path).collect();
+        assert_eq!(keys, kept);
+        let codes: Vec<&str> = q.warnings.iter().map(|w| w.code.as_str()).collect();
+        assert_eq!(
+            codes
+                .iter()
+                .filter(|c| **c == Code::DuplicateField.as_str())
+                .count(),
+            3
+        );
+        assert_eq!(
+            codes
+                .iter()
+                .filter(|c| **c == Code::DuplicateOrderKey.as_str())
+                .count(),
+            2
+        );
+    }
 
     #[test]
     fn numbers_normalise_to_plain_decimals() {
