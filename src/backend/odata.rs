@@ -138,7 +138,7 @@
 //! `systemuserid`), else `<table>id` with warning `B028`.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
@@ -844,6 +844,9 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         let mut select = String::with_capacity(fields.iter().map(|f| f.path.len() + 1).sum());
         // (navigation property, its selected properties, first span)
         let mut navs: Vec<(&str, Vec<&str>, Span)> = Vec::new();
+        // position of each navigation property in `navs`, once there are
+        // more than a few (a scan of `navs` would make long lists quadratic)
+        let mut nav_index: HashMap<&str, usize> = HashMap::new();
         for f in fields {
             let ok = self.check_field(f);
             let mut segs = f.segments();
@@ -856,9 +859,22 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     select.push_str(name);
                 }
                 (Some(nav), Some(prop), None) if ok => {
-                    match navs.iter_mut().find(|(n, ..)| *n == nav) {
+                    let found = if navs.len() <= 8 {
+                        navs.iter().position(|(n, ..)| *n == nav)
+                    } else {
+                        if nav_index.is_empty() {
+                            nav_index.extend(navs.iter().enumerate().map(|(i, (n, ..))| (*n, i)));
+                        }
+                        nav_index.get(nav).copied()
+                    };
+                    match found.and_then(|i| navs.get_mut(i)) {
                         Some((_, props, _)) => props.push(prop),
-                        None => navs.push((nav, vec![prop], f.span)),
+                        None => {
+                            if !nav_index.is_empty() {
+                                nav_index.insert(nav, navs.len());
+                            }
+                            navs.push((nav, vec![prop], f.span));
+                        }
                     }
                 }
                 (_, Some(_), Some(_)) => {
@@ -1320,6 +1336,31 @@ fn push_json_text(out: &mut String, s: &str) {
 mod tests {
     use super::*;
     use crate::{translate, Lang, Request, Target};
+
+    #[test]
+    fn many_navigation_properties_group_in_order() {
+        let mut opts = Options::default();
+        opts.limits.dynamics_max_expands = 100;
+        let sel: Vec<String> = (0..20)
+            .flat_map(|i| [format!("n{i}.a"), format!("n{}.b", 19 - i)])
+            .collect();
+        let src = format!("SELECT accountid, {} FROM account", sel.join(", "));
+        let (r, _) = run(Lang::Kql, &src, &opts).unwrap();
+        // model: group by navigation property in order of first appearance
+        let mut model: Vec<(&str, Vec<&str>)> = Vec::new();
+        for p in &sel {
+            let (nav, prop) = p.split_once('.').unwrap();
+            match model.iter_mut().find(|(n, _)| *n == nav) {
+                Some((_, props)) => props.push(prop),
+                None => model.push((nav, vec![prop])),
+            }
+        }
+        let want: Vec<String> = model
+            .iter()
+            .map(|(n, props)| format!("{n}($select={})", props.join(",")))
+            .collect();
+        assert_eq!(r.query.expand.as_deref(), Some(want.join(",").as_str()));
+    }
 
     #[test]
     fn fast_paths_match_their_definitions() {
