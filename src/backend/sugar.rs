@@ -501,8 +501,19 @@ impl Lowerer {
         self.out.push_str("\":");
     }
 
-    fn u64(&mut self, n: u64) {
-        let _ = write!(self.out, "{n}");
+    fn u64(&mut self, mut n: u64) {
+        // the digits without the formatting machinery
+        let mut buf = [0u8; 20];
+        let mut i = buf.len();
+        loop {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+            if n == 0 {
+                break;
+            }
+        }
+        self.out.extend(buf[i..].iter().map(|&d| char::from(d)));
     }
 
     fn fields(&mut self, selection: &Selection<'_>) {
@@ -1016,8 +1027,12 @@ fn ident_problem(name: &str) -> Option<String> {
     if first.is_ascii_digit() {
         return Some("starts with a digit".into());
     }
-    name.chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '_'))
+    // Bytes, not chars: an accepted name is ASCII, and the first byte that
+    // is not allowed starts a character (every byte before it was ASCII).
+    name.as_bytes()
+        .iter()
+        .position(|&b| !(b.is_ascii_alphanumeric() || b == b'_'))
+        .and_then(|i| name[i..].chars().next())
         .map(|c| format!("contains {}", describe_char(c)))
 }
 
@@ -1090,6 +1105,10 @@ fn json_str(out: &mut String, s: &str) {
 /// Text without any of them is copied in one piece.
 fn json_str_body(out: &mut String, s: &str) {
     let bytes = s.as_bytes();
+    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        return;
+    }
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let short = match b {
