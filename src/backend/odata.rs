@@ -578,7 +578,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             query: Box::new(query),
             query_string,
             headers,
-            client_skip: 0,
+            client_skip: plan.client_skip,
             client_take: plan.client_take,
         })
     }
