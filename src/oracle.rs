@@ -184,7 +184,8 @@ pub fn odata_literals_balanced(v: &str) -> Result<(), String> {
                         chars.next();
                     }
                     Some('"') => break,
-                    Some(c) if c.is_control() => {
+                    // JSON requires escaping only U+0000–U+001F (C1 may stay raw)
+                    Some(c) if c < ' ' => {
                         return Err(format!("raw control character in a JSON string of {v:?}"))
                     }
                     Some(_) => {}

@@ -1,7 +1,10 @@
 //! The nom parser: `&str` → [`ast::Query`].
 //!
-//! Complete-mode nom combinators do the lexing (`take_while1`, `tag`,
-//! `multispace0`, `digit1`, …); the statement and expression structure is a
+//! Complete-mode nom combinators do the rarer lexing (numbers: `digit1`, …);
+//! the hot token scanners — words, blanks, keywords and string bodies — are
+//! byte loops over the borrowed input (`memchr` for the closing quote), so a
+//! token costs no allocation and no character decoding unless it is
+//! non-ASCII. The statement and expression structure is a
 //! precedence-climbing descent that decides every branch on one token of
 //! lookahead, so it never backtracks and runs in time linear in the input.
 //!
@@ -29,8 +32,7 @@
 use std::borrow::Cow;
 use std::cell::Cell;
 
-use nom::bytes::complete::{tag, take_while, take_while1};
-use nom::character::complete::{digit1, multispace0};
+use nom::character::complete::digit1;
 use nom::combinator::{opt, recognize};
 use nom::error::{ErrorKind, ParseError};
 use nom::{IResult, Parser as _};
@@ -40,9 +42,23 @@ use crate::error::{one_line, Code, Error};
 use crate::span::Span;
 use crate::Limits;
 
-/// Every word that is a keyword when written in upper case. None of them can
-/// be an identifier in that spelling; in any other case they are identifiers.
-pub const KEYWORDS: &[&str] = &[
+/// Defines [`KEYWORDS`] and the `match` that recognises them from one list.
+macro_rules! keywords {
+    ($(#[$doc:meta])* $($kw:literal,)*) => {
+        $(#[$doc])*
+        pub const KEYWORDS: &[&str] = &[$($kw),*];
+
+        /// Whether `w` is in [`KEYWORDS`]: a `match`, compiled to length and
+        /// integer compares instead of a search with `memcmp`.
+        fn is_keyword_spelling(w: &str) -> bool {
+            matches!(w, $($kw)|*)
+        }
+    };
+}
+
+keywords! {
+    /// Every word that is a keyword when written in upper case. None of them can
+    /// be an identifier in that spelling; in any other case they are identifiers.
     "ALL",
     "AND",
     "AS",
@@ -79,10 +95,13 @@ pub const KEYWORDS: &[&str] = &[
     "TRUE",
     "UNION",
     "WHERE",
-];
+}
 
 fn is_keyword(w: &str) -> bool {
-    KEYWORDS.binary_search(&w).is_ok()
+    // Every keyword is 2 to 9 upper-case ASCII letters: most names are
+    // ruled out by their first byte without searching the list.
+    let b = w.as_bytes();
+    (2..=9).contains(&b.len()) && b[0].is_ascii_uppercase() && is_keyword_spelling(w)
 }
 
 /// The upper-case keyword `w` spells in another case, if any.
@@ -102,6 +121,66 @@ fn is_ident_start(c: char) -> bool {
 
 fn is_ident_char(c: char) -> bool {
     c.is_alphanumeric() || c == '_'
+}
+
+/// The length in bytes of the run of [`is_ident_char`] characters that
+/// starts `s`: a byte loop over ASCII, decoding characters only after a
+/// non-ASCII byte.
+fn ident_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut n = 0;
+    while let Some(&c) = b.get(n) {
+        if c.is_ascii_alphanumeric() || c == b'_' {
+            n += 1;
+        } else if c.is_ascii() {
+            return n;
+        } else {
+            break;
+        }
+    }
+    n + s[n..]
+        .char_indices()
+        .find(|&(_, c)| !is_ident_char(c))
+        .map_or(s.len() - n, |(k, _)| k)
+}
+
+/// Whether `i` starts with the word `kw`: `kw` followed by a character that
+/// cannot continue a word (what [`Parser::word`] would return, without
+/// scanning a longer word that does not start with `kw`).
+fn starts_with_word(i: &str, kw: &str) -> bool {
+    if !has_prefix(i, kw) {
+        return false;
+    }
+    match i.as_bytes().get(kw.len()) {
+        None => true,
+        Some(&b) if b.is_ascii() => !(b.is_ascii_alphanumeric() || b == b'_'),
+        Some(_) => !i[kw.len()..].chars().next().is_some_and(is_ident_char),
+    }
+}
+
+/// `i.starts_with(p)` for the short, constant `p` of keywords and symbols:
+/// a byte loop that usually stops at the first byte, with no call to `memcmp`.
+fn has_prefix(i: &str, p: &str) -> bool {
+    let (i, p) = (i.as_bytes(), p.as_bytes());
+    i.len() >= p.len() && i.iter().zip(p).all(|(a, b)| a == b)
+}
+
+/// The offset of the first `'` in `b`: a byte loop over the first bytes
+/// (most literals are short), then `memchr` (long ones).
+fn find_quote(b: &[u8]) -> Option<usize> {
+    const SHORT: usize = 32;
+    match b.iter().take(SHORT).position(|&c| c == b'\'') {
+        Some(k) => Some(k),
+        None if b.len() > SHORT => memchr::memchr(b'\'', &b[SHORT..]).map(|k| k + SHORT),
+        None => None,
+    }
+}
+
+/// The length of the blanks (`multispace0`: space, tab, CR, LF) starting `s`.
+fn blanks_len(s: &str) -> usize {
+    s.bytes()
+        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+        .count()
 }
 
 /// The parser's error: where (as the length of the remaining input) and what.
@@ -214,11 +293,7 @@ impl<'s> Parser<'s> {
     /// Marks `rest` as the end of a token and skips the whitespace after it.
     fn token_end(&self, rest: &'s str) -> &'s str {
         self.last_end.set(self.pos(rest));
-        let r: PResult<'s, &'s str> = multispace0(rest);
-        match r {
-            Ok((r, _)) => r,
-            Err(_) => rest,
-        }
+        &rest[blanks_len(rest)..]
     }
 
     fn statement(&self) -> Result<Query<'s>, nom::Err<PErr>> {
@@ -281,31 +356,35 @@ impl<'s> Parser<'s> {
 
     /// The identifier-like word at `i`, if `i` starts with one.
     fn word(&self, i: &'s str) -> Option<(&'s str, &'s str)> {
-        if !i.chars().next().is_some_and(is_ident_start) {
-            return None;
-        }
-        let r: PResult<'s, &'s str> = take_while1(is_ident_char)(i);
-        r.ok().map(|(rest, w)| (w, rest))
+        let &first = i.as_bytes().first()?;
+        let starts = if first.is_ascii() {
+            first.is_ascii_alphabetic() || first == b'_'
+        } else {
+            i.chars().next().is_some_and(is_ident_start)
+        };
+        starts.then(|| i.split_at(ident_len(i)))
     }
 
     fn peek_kw(&self, i: &'s str, kw: &str) -> bool {
-        matches!(self.word(i), Some((w, _)) if w == kw)
+        starts_with_word(i, kw)
     }
 
     /// Consumes keyword `kw` (upper case, whole word).
     fn kw(&self, i: &'s str, kw: &'static str) -> PResult<'s, Span> {
-        match self.word(i) {
-            Some((w, rest)) if w == kw => {
-                let start = self.pos(i);
-                let r = self.token_end(rest);
-                Ok((r, Span::new(start, start + kw.len())))
-            }
-            _ => fail(PErr::expected(i, kw)),
+        if starts_with_word(i, kw) {
+            let start = self.pos(i);
+            let r = self.token_end(&i[kw.len()..]);
+            Ok((r, Span::new(start, start + kw.len())))
+        } else {
+            fail(PErr::expected(i, kw))
         }
     }
 
     /// Consumes `kw` if present.
     fn opt_kw(&self, i: &'s str, kw: &'static str) -> (&'s str, Option<Span>) {
+        if !starts_with_word(i, kw) {
+            return (i, None);
+        }
         match self.kw(i, kw) {
             Ok((r, s)) => (r, Some(s)),
             Err(_) => (i, None),
@@ -314,13 +393,14 @@ impl<'s> Parser<'s> {
 
     /// Consumes the symbol `s`.
     fn sym(&self, i: &'s str, s: &'static str, expected: &'static str) -> PResult<'s, Span> {
-        let r: PResult<'s, &'s str> = tag(s)(i);
-        match r {
-            Ok((rest, _)) => {
-                let start = self.pos(i);
-                Ok((self.token_end(rest), Span::new(start, start + s.len())))
-            }
-            Err(_) => fail(PErr::expected(i, expected)),
+        if has_prefix(i, s) {
+            let start = self.pos(i);
+            Ok((
+                self.token_end(&i[s.len()..]),
+                Span::new(start, start + s.len()),
+            ))
+        } else {
+            fail(PErr::expected(i, expected))
         }
     }
 
@@ -370,17 +450,35 @@ impl<'s> Parser<'s> {
     fn string(&self, i: &'s str) -> PResult<'s, Expr<'s>> {
         let start = self.pos(i);
         let body = &i[1..];
+        let bytes = body.as_bytes();
+        match find_quote(bytes) {
+            // The usual case: no doubled quote, the value borrows the input.
+            Some(k) if bytes.get(k + 1) != Some(&b'\'') => {
+                let rest = &body[k + 1..];
+                let r = self.token_end(rest);
+                Ok((
+                    r,
+                    Expr::String {
+                        value: Cow::Borrowed(&body[..k]),
+                        span: Span::new(start, self.pos(rest)),
+                    },
+                ))
+            }
+            _ => self.string_unescaping(i),
+        }
+    }
+
+    /// [`Self::string`] for a literal with a doubled quote (or none at all).
+    #[cold]
+    fn string_unescaping(&self, i: &'s str) -> PResult<'s, Expr<'s>> {
+        let start = self.pos(i);
+        let body = &i[1..];
         let mut owned: Option<String> = None;
         let mut from = 0;
         let bytes = body.as_bytes();
         let mut k = 0;
         loop {
-            let r: PResult<'s, &'s str> = take_while(|c| c != '\'')(&body[k..]);
-            let seg_len = match r {
-                Ok((_, seg)) => seg.len(),
-                Err(_) => body.len() - k,
-            };
-            k += seg_len;
+            k += find_quote(&bytes[k..]).unwrap_or(body.len() - k);
             if k >= body.len() {
                 return Err(nom::Err::Failure(
                     PErr::coded(i, Code::UnterminatedString, "unterminated string literal")
@@ -1008,7 +1106,7 @@ impl<'s> Parser<'s> {
         let mut r = r;
         if !r.starts_with(')') {
             loop {
-                let (r2, v) = self.operand(r, depth + 1)?;
+                let (r2, v) = self.in_value(r, depth + 1)?;
                 list.push(v);
                 r = r2;
                 match self.sym(r, ",", "`,`") {
@@ -1027,6 +1125,20 @@ impl<'s> Parser<'s> {
                 span: self.span_from(start),
             },
         ))
+    }
+
+    /// One value of an `IN` list: [`Self::operand`], with a shortcut for the
+    /// common case of a string literal followed by `,` or `)`, where the
+    /// operand can be nothing more than the literal (same result, same errors).
+    fn in_value(&self, i: &'s str, depth: usize) -> PResult<'s, Expr<'s>> {
+        if i.starts_with('\'') {
+            self.depth_check(i, depth)?;
+            let (r, e) = self.string(i)?;
+            if r.starts_with([',', ')']) {
+                return Ok((r, e));
+            }
+        }
+        self.operand(i, depth)
     }
 
     /// A literal, a path or `*` (never recursive: `(` and calls are handled by `prefix`).
@@ -1344,6 +1456,75 @@ mod tests {
     fn err(s: &str) -> (String, String) {
         let e = parse(s).expect_err(s);
         (e.code.to_string(), e.message.to_string())
+    }
+
+    #[test]
+    fn keyword_match_agrees_with_the_list() {
+        for k in KEYWORDS {
+            assert!((2..=9).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_uppercase()));
+            assert!(is_keyword(k), "{k}");
+            assert!(!is_keyword(&k.to_ascii_lowercase()), "{k}");
+            assert!(!is_keyword(&format!("{k}S")), "{k}S");
+            assert!(!is_keyword(&k[..k.len() - 1]) || KEYWORDS.contains(&&k[..k.len() - 1]));
+        }
+        for w in ["", "A", "Select", "_AND", "SELECTED", "INTERSECTS", "É"] {
+            assert!(!is_keyword(w), "{w}");
+        }
+    }
+
+    #[test]
+    fn scanners_match_their_char_definitions() {
+        for s in [
+            "",
+            "abc",
+            "a_1 b",
+            "aé b",
+            "éa",
+            "a\u{300}b c",
+            "ab'",
+            "x\u{2028}y",
+            "a-b",
+        ] {
+            let want = s.find(|c: char| !is_ident_char(c)).unwrap_or(s.len());
+            assert_eq!(ident_len(s), want, "{s:?}");
+        }
+        for (s, kw, want) in [
+            ("FROM x", "FROM", true),
+            ("FROM", "FROM", true),
+            ("FROMx", "FROM", false),
+            ("FROM_", "FROM", false),
+            ("FROMé", "FROM", false),
+            ("FROM\u{2028}", "FROM", true),
+            ("FRO", "FROM", false),
+            ("from", "FROM", false),
+        ] {
+            assert_eq!(starts_with_word(s, kw), want, "{s:?}");
+        }
+        let long = format!("{}'{}", "a".repeat(40), "b'".repeat(3));
+        for s in ["", "'", "abc", "ab'c", &long, "é'", &"x".repeat(100)] {
+            assert_eq!(find_quote(s.as_bytes()), s.find('\''), "{s:?}");
+        }
+        assert_eq!(blanks_len(" \t\r\n x"), 5);
+        assert_eq!(blanks_len("\u{a0}x"), 0);
+    }
+
+    #[test]
+    fn in_list_shortcut_keeps_expressions_and_errors() {
+        // a string followed by an operator is still a full operand
+        let q = parse("SELECT a FROM X WHERE a IN ('x' + 1, 'it''s', 'z', 'w' * 'v')").unwrap();
+        assert_eq!(
+            q.to_string(),
+            "SELECT a FROM X WHERE a IN ('x' + 1, 'it''s', 'z', 'w' * 'v')"
+        );
+        // the same error as after any other value
+        assert_eq!(
+            err("SELECT a FROM X WHERE a IN ('x'"),
+            err("SELECT a FROM X WHERE a IN (1")
+        );
+        assert_eq!(
+            err("SELECT a FROM X WHERE a IN ('x").0,
+            err("SELECT a FROM X WHERE a = 'x").0
+        );
     }
 
     #[test]
