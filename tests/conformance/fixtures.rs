@@ -171,6 +171,12 @@ pub const STRINGS: &[&str] = &[
     "under_score",
     "[bracket]",
     "a[b]c",
+    // look-alikes of the bracketed values: an unescaped `[b]` is a T-SQL character class
+    "abc",
+    "bc",
+    "x",
+    "bracket",
+    "k",
     "[%]",
     "[_]",
     "quote\"d",
@@ -212,6 +218,8 @@ const INDUSTRIES: &[&str] = &[
     "50%",
     "a_b",
     "[x]",
+    "x",
+    "ab",
 ];
 
 fn datetime(rng: &mut Rng, offsets: bool, fraction: bool) -> String {
