@@ -24,8 +24,9 @@
 //!   `encodeURIComponent`'s set ([`URI_COMPONENT`]: everything but
 //!   `A–Z a–z 0–9 - _ . ! ~ * ' ( )`), so a space is `%20`, `+` is `%2B`, `&`
 //!   `%26`, `#` `%23`, `%` `%25`; names stay literal, pairs are joined by `&`.
-//!   The decoded text is built first (quotes doubled, JSON escaped), then
-//!   encoded once.
+//!   Both forms are written side by side: checked names and fixed tokens
+//!   (`,` → `%2C`, ` asc` → `%20asc`) go straight into both; the `$filter`
+//!   is built decoded first (quotes doubled, JSON escaped), then encoded once.
 //! - **Headers** (§1): always `Accept: application/json`,
 //!   `OData-MaxVersion: 4.0`, `OData-Version: 4.0`; `If-None-Match: null` when
 //!   there is an `$expand` (§1: expanded collections are otherwise served from
@@ -463,6 +464,7 @@ fn push_percent_encoded(out: &mut String, v: &str) {
         }
         t
     };
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = v.as_bytes();
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -471,10 +473,89 @@ fn push_percent_encoded(out: &mut String, v: &str) {
         }
         // `from..i` holds ASCII bytes only, so both ends are char boundaries.
         out.push_str(v.get(from..i).unwrap_or_default());
-        out.push_str(percent_encoding::percent_encode_byte(b));
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
         from = i + 1;
     }
     out.push_str(v.get(from..).unwrap_or_default());
+}
+
+/// The decoded options and the query string, written side by side: names
+/// (checked, so nothing in them is encoded) and fixed tokens are appended to
+/// both, with the tokens' encoded forms written out; only text from the
+/// query (literals, the `$filter`) is scanned and encoded.
+struct Emitter {
+    query: QueryOptions,
+    encoded: String,
+}
+
+/// Where an option started in both buffers, for [`Emitter::close`].
+#[derive(Clone, Copy)]
+struct Mark {
+    decoded: usize,
+    encoded: usize,
+}
+
+impl Emitter {
+    fn with_capacity(decoded: usize) -> Self {
+        Emitter {
+            query: QueryOptions {
+                text: String::with_capacity(decoded),
+                ends: [0; 5],
+            },
+            encoded: String::with_capacity(decoded + decoded / 2),
+        }
+    }
+
+    /// Starts option `k` in both buffers (see [`QueryOptions::open`]).
+    fn open(&mut self, k: usize) -> Mark {
+        let encoded = self.encoded.len();
+        if encoded > 0 {
+            self.encoded.push('&');
+        }
+        self.encoded.push_str(OPTION_NAMES[k]);
+        self.encoded.push('=');
+        Mark {
+            decoded: self.query.open(k),
+            encoded,
+        }
+    }
+
+    /// Ends option `k` in both buffers (see [`QueryOptions::close`]).
+    fn close(&mut self, k: usize, mark: Mark, keep_empty: bool) {
+        self.query.close(k, mark.decoded, keep_empty);
+        if self.query.text.len() == mark.decoded {
+            self.encoded.truncate(mark.encoded);
+        }
+    }
+
+    /// The decoded length so far.
+    fn len(&self) -> usize {
+        self.query.text.len()
+    }
+
+    /// Appends a name, which is the same encoded once checked (a request is
+    /// only returned when every name passed; `request` compares the result
+    /// with [`QueryOptions::encode`] in debug builds).
+    fn name(&mut self, name: &str) {
+        self.query.text.push_str(name);
+        self.encoded.push_str(name);
+    }
+
+    /// Appends a fixed token: `decoded` and its encoded form.
+    fn token(&mut self, decoded: &str, encoded: &str) {
+        self.query.text.push_str(decoded);
+        self.encoded.push_str(encoded);
+    }
+
+    /// Encodes what was appended to the decoded text since `from`.
+    fn encode_since(&mut self, from: usize) {
+        push_percent_encoded(
+            &mut self.encoded,
+            self.query.text.get(from..).unwrap_or_default(),
+        );
+    }
 }
 
 impl fmt::Display for ODataRequest {
@@ -877,15 +958,14 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     fn request(&mut self) -> Option<ODataRequest> {
         let q = self.q;
         self.resolve_table();
-        let mut query = QueryOptions {
-            text: String::with_capacity(self.options_capacity()),
-            ends: [0; 5],
-        };
-        self.selection(&mut query);
+        let mut out = Emitter::with_capacity(self.options_capacity());
+        self.selection(&mut out);
         if let Some(c) = &q.filter {
-            let mark = query.open(FILTER);
-            self.cond(&mut query.text, c, false);
-            query.close(FILTER, mark, true);
+            let mark = out.open(FILTER);
+            let from = out.len();
+            self.cond(&mut out.query.text, c, false);
+            out.encode_since(from);
+            out.close(FILTER, mark, true);
         }
         let max_conditions = self.options.limits.dynamics_max_conditions;
         if self.conditions > max_conditions {
@@ -903,12 +983,18 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             );
         }
         let plan = self.plan();
-        self.order_by(&mut query, plan.stable);
+        self.order_by(&mut out, plan.stable);
         if let Some(n) = plan.top {
-            let mark = query.open(TOP);
-            push_u64(&mut query.text, n);
-            query.close(TOP, mark, true);
+            let mark = out.open(TOP);
+            let from = out.len();
+            push_u64(&mut out.query.text, n);
+            out.encode_since(from);
+            out.close(TOP, mark, true);
         }
+        let Emitter {
+            query,
+            encoded: query_string,
+        } = out;
         let table = self.table.take()?;
         if !self.errors.is_empty() {
             return None;
@@ -917,7 +1003,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             if_none_match: query.expand().is_some(),
             prefer: plan.page_size.map(Headers::prefer_page_size),
         };
-        let query_string = query.encode();
+        debug_assert_eq!(query_string, query.encode());
         let question_mark = usize::from(!query_string.is_empty());
         let url_len =
             SERVICE_ROOT_RESERVE + table.entity_set.len() + question_mark + query_string.len();
@@ -1184,13 +1270,13 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     // ---- selection ----
 
     /// Writes `$select` and `$expand`.
-    fn selection(&mut self, query: &mut QueryOptions) {
+    fn selection(&mut self, out: &mut Emitter) {
         let fields = match &self.q.selection {
             Selection::All { .. } => return,
             Selection::Fields { fields } => fields,
         };
-        let mark = query.open(SELECT);
-        let value_start = query.text.len();
+        let mark = out.open(SELECT);
+        let value_start = out.len();
         // (navigation property, its selected properties, first span)
         let mut navs: Vec<(&str, Vec<&str>, Span)> = Vec::new();
         // position of each navigation property in `navs`, once there are
@@ -1199,10 +1285,10 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         for f in fields {
             let checked = self.check_field(f);
             if checked == Checked::Name {
-                if query.text.len() > value_start {
-                    query.text.push(',');
+                if out.len() > value_start {
+                    out.token(",", "%2C");
                 }
-                query.text.push_str(&f.path);
+                out.name(&f.path);
                 continue;
             }
             let ok = checked == Checked::Path;
@@ -1245,7 +1331,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             }
         }
         if navs.is_empty() {
-            query.close(SELECT, mark, true);
+            out.close(SELECT, mark, true);
             return;
         }
         let max_expands = self.options.limits.dynamics_max_expands;
@@ -1262,28 +1348,28 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 .with_help(format!("select properties of at most {max_expands} related tables")),
             );
         }
-        if query.text.len() == value_start {
+        if out.len() == value_start {
             if let Some(pk) = self.primary_key() {
-                query.text.push_str(&pk);
+                out.name(&pk);
             }
         }
-        query.close(SELECT, mark, false);
-        let mark = query.open(EXPAND);
+        out.close(SELECT, mark, false);
+        let mark = out.open(EXPAND);
         for (i, (nav, props, _)) in navs.iter().enumerate() {
             if i > 0 {
-                query.text.push(',');
+                out.token(",", "%2C");
             }
-            query.text.push_str(nav);
-            query.text.push_str("($select=");
+            out.name(nav);
+            out.token("($select=", "(%24select%3D");
             for (j, p) in props.iter().enumerate() {
                 if j > 0 {
-                    query.text.push(',');
+                    out.token(",", "%2C");
                 }
-                query.text.push_str(p);
+                out.name(p);
             }
-            query.text.push(')');
+            out.token(")", ")");
         }
-        query.close(EXPAND, mark, true);
+        out.close(EXPAND, mark, true);
     }
     // ---- filter ----
 
@@ -1459,13 +1545,13 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     // ---- order and paging ----
 
     /// Writes `$orderby`, ending with the primary key when `stable`.
-    fn order_by(&mut self, query: &mut QueryOptions, stable: bool) {
+    fn order_by(&mut self, out: &mut Emitter, stable: bool) {
         let keys = &self.q.order_by;
         if keys.is_empty() && !stable {
             return;
         }
-        let mark = query.open(ORDERBY);
-        let value_start = query.text.len();
+        let mark = out.open(ORDERBY);
+        let value_start = out.len();
         for k in keys {
             match self.check_field(&k.field) {
                 Checked::Name => {}
@@ -1482,14 +1568,14 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     continue;
                 }
             }
-            if query.text.len() > value_start {
-                query.text.push(',');
+            if out.len() > value_start {
+                out.token(",", "%2C");
             }
-            query.text.push_str(&k.field.path);
-            query.text.push_str(match k.direction {
-                Direction::Asc => " asc",
-                Direction::Desc => " desc",
-            });
+            out.name(&k.field.path);
+            match k.direction {
+                Direction::Asc => out.token(" asc", "%20asc"),
+                Direction::Desc => out.token(" desc", "%20desc"),
+            }
         }
         if stable {
             if let Some(pk) = self.primary_key() {
@@ -1499,15 +1585,15 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     .iter()
                     .any(|k| *k.field.path == *pk && !k.field.is_path())
                 {
-                    if query.text.len() > value_start {
-                        query.text.push(',');
+                    if out.len() > value_start {
+                        out.token(",", "%2C");
                     }
-                    query.text.push_str(&pk);
-                    query.text.push_str(" asc");
+                    out.name(&pk);
+                    out.token(" asc", "%20asc");
                 }
             }
         }
-        query.close(ORDERBY, mark, false);
+        out.close(ORDERBY, mark, false);
     }
     /// The paging plan of §5.
     fn plan(&self) -> Plan {
@@ -3534,6 +3620,33 @@ mod tests {
             push_u64(&mut digits, n);
             assert_eq!(digits, n.to_string());
         }
+    }
+
+    /// The tokens written with their encoded form encode to it.
+    #[test]
+    fn emitter_tokens_are_encoded() {
+        for (decoded, encoded) in [
+            (",", "%2C"),
+            ("($select=", "(%24select%3D"),
+            (")", ")"),
+            (" asc", "%20asc"),
+            (" desc", "%20desc"),
+        ] {
+            let mut out = String::new();
+            push_percent_encoded(&mut out, decoded);
+            assert_eq!(out, encoded);
+        }
+        let mut e = Emitter::with_capacity(0);
+        let mark = e.open(SELECT);
+        e.close(SELECT, mark, false);
+        let mark = e.open(ORDERBY);
+        e.name("a");
+        e.token(" asc", "%20asc");
+        e.close(ORDERBY, mark, false);
+        let mark = e.open(TOP);
+        e.close(TOP, mark, false);
+        assert_eq!(e.encoded, e.query.encode());
+        assert_eq!(e.encoded, "$orderby=a%20asc");
     }
 
     /// The one-buffer options agree with five separate optional strings.
