@@ -306,6 +306,7 @@ impl QueryOptions {
     /// Starts writing option `k` (which must come after every option
     /// written so far): appends `&` unless first, then `name=`. Returns the
     /// length before, for [`Self::close`].
+    #[inline(always)]
     fn open(&mut self, k: usize) -> usize {
         let mark = self.text.len();
         if mark > 0 {
@@ -509,6 +510,8 @@ impl Emitter {
     }
 
     /// Starts option `k` in both buffers (see [`QueryOptions::open`]).
+    /// Inlined, so that `k` is a constant and the name's copies are too.
+    #[inline(always)]
     fn open(&mut self, k: usize) -> Mark {
         let encoded = self.encoded.len();
         if encoded > 0 {
@@ -1451,7 +1454,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         match leaf {
             Leaf::Compare(field, op, value) => {
                 self.conditions += 1;
-                push_path(out, field);
+                push_checked_path(out, field, checked);
                 out.push_str(match op {
                     CmpOp::Eq => " eq ",
                     CmpOp::Ne => " ne ",
@@ -1464,7 +1467,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             }
             Leaf::IsNull(field, negated) => {
                 self.conditions += 1;
-                push_path(out, field);
+                push_checked_path(out, field, checked);
                 out.push_str(if negated { " ne null" } else { " eq null" });
             }
             Leaf::Like(field, pattern, negated) => {
@@ -1477,7 +1480,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     LikePattern::EndsWith(_) => "endswith(",
                     LikePattern::Contains(_) => "contains(",
                 });
-                push_path(out, field);
+                push_checked_path(out, field, checked);
                 out.push(',');
                 push_like_string(out, pattern.text());
                 out.push(')');
@@ -1496,7 +1499,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 } else {
                     "Microsoft.Dynamics.CRM.In(PropertyName='"
                 });
-                push_path(out, field);
+                push_checked_path(out, field, checked);
                 out.push_str("',PropertyValues=[");
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {
@@ -1696,6 +1699,16 @@ fn push_like_string(out: &mut String, s: &str) {
     }
     out.push_str(s.get(from..).unwrap_or_default());
     out.push('\'');
+}
+
+/// [`push_path`] when [`Lowerer::check_field`] said what `f` is: a name is
+/// copied without looking for `.`.
+fn push_checked_path(out: &mut String, f: &Field<'_>, checked: Checked) {
+    if checked == Checked::Name {
+        out.push_str(&f.path);
+    } else {
+        push_path(out, f);
+    }
 }
 
 /// A checked property path with `/` between segments (§2).
