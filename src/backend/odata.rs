@@ -24,15 +24,18 @@
 //!   `encodeURIComponent`'s set ([`URI_COMPONENT`]: everything but
 //!   `A–Z a–z 0–9 - _ . ! ~ * ' ( )`), so a space is `%20`, `+` is `%2B`, `&`
 //!   `%26`, `#` `%23`, `%` `%25`; names stay literal, pairs are joined by `&`.
-//!   The decoded text is built first (quotes doubled, JSON escaped), then
-//!   encoded once.
+//!   Both forms are written side by side: checked names and fixed tokens
+//!   (`,` → `%2C`, ` asc` → `%20asc`) go straight into both; the `$filter`
+//!   is built decoded first (quotes doubled, JSON escaped), then encoded once.
 //! - **Headers** (§1): always `Accept: application/json`,
 //!   `OData-MaxVersion: 4.0`, `OData-Version: 4.0`; `If-None-Match: null` when
 //!   there is an `$expand` (§1: expanded collections are otherwise served from
 //!   cache; without metadata a single-valued navigation property cannot be told
 //!   from a collection-valued one, and the header is harmless for the former);
-//!   `Prefer: odata.maxpagesize=N` when the client pages (below). Kept in an
-//!   ordered map, so the JSON is deterministic.
+//!   `Prefer: odata.maxpagesize=N` when the client pages (below). A
+//!   [`Headers`] value, not a map (nothing to allocate: the names and
+//!   most values are static text); it serialises as a JSON object with the
+//!   names in sorted order, so the JSON is deterministic.
 //! - **URL length** (§6): the URL (`entity_set?query_string` plus
 //!   [`SERVICE_ROOT_RESERVE`] characters for `https://<org>…/api/data/v9.2/`)
 //!   must not exceed `Limits::dynamics_max_url_chars` (default [`MAX_URL_LEN`] = 32,768 characters), else `B026`.
@@ -138,7 +141,7 @@
 //! `systemuserid`), else `<table>id` with warning `B028`.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::fmt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
@@ -196,16 +199,16 @@ pub const MAX_IN_VALUE_CHARS: usize = 850;
 /// leading slash).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ODataRequest {
-    /// The entity set: the resource path segment, e.g. `accounts`.
-    pub entity_set: String,
-    /// The query options, decoded (boxed: it is the bulk of the request, and
-    /// keeps [`crate::Request`]'s variants of similar size).
-    pub query: Box<QueryOptions>,
+    /// The entity set: the resource path segment, e.g. `accounts` (borrowed
+    /// from the built-in map when the table is in it).
+    pub entity_set: Cow<'static, str>,
+    /// The query options, decoded.
+    pub query: QueryOptions,
     /// The query options, percent-encoded and joined by `&`: exactly the bytes
     /// to send after `?` (empty when there is no option).
     pub query_string: String,
-    /// Request headers, by name.
-    pub headers: BTreeMap<String, String>,
+    /// Request headers.
+    pub headers: Headers,
     /// Rows the client drops from the start of the results (`OFFSET`); 0 when none.
     pub client_skip: u64,
     /// Rows the client keeps after skipping, following `@odata.nextLink` until
@@ -213,57 +216,233 @@ pub struct ODataRequest {
     pub client_take: Option<u64>,
 }
 
+/// The OData system query options, in the order they are emitted.
+pub const OPTION_NAMES: [&str; 5] = ["$select", "$expand", "$filter", "$orderby", "$top"];
+
+/// Index of `$select` in [`OPTION_NAMES`].
+const SELECT: usize = 0;
+/// Index of `$expand` in [`OPTION_NAMES`].
+const EXPAND: usize = 1;
+/// Index of `$filter` in [`OPTION_NAMES`].
+const FILTER: usize = 2;
+/// Index of `$orderby` in [`OPTION_NAMES`].
+const ORDERBY: usize = 3;
+/// Index of `$top` in [`OPTION_NAMES`].
+const TOP: usize = 4;
+
 /// Decoded OData system query options, in the order they are emitted. Each
-/// value is the text before percent-encoding; absent options are `None` (and
-/// left out of the JSON).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+/// value is the text before percent-encoding (`$top` too is text); absent
+/// options are `None` (and left out of the JSON, which is an object keyed by
+/// option name).
+///
+/// The options live in one buffer, `$select=…&$filter=…` exactly as
+/// [`ODataRequest`]'s `Display` prints them after `?` ([`Self::as_str`]), so
+/// a request costs one allocation for all of them.
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct QueryOptions {
-    /// `$select`: comma-separated property names.
-    #[serde(rename = "$select", skip_serializing_if = "Option::is_none")]
-    pub select: Option<String>,
-    /// `$expand`: `nav($select=p,q),nav2($select=r)`.
-    #[serde(rename = "$expand", skip_serializing_if = "Option::is_none")]
-    pub expand: Option<String>,
-    /// `$filter`: the boolean expression.
-    #[serde(rename = "$filter", skip_serializing_if = "Option::is_none")]
-    pub filter: Option<String>,
-    /// `$orderby`: `f asc,g desc`.
-    #[serde(rename = "$orderby", skip_serializing_if = "Option::is_none")]
-    pub orderby: Option<String>,
-    /// `$top`: the row count, as decimal text.
-    #[serde(rename = "$top", skip_serializing_if = "Option::is_none")]
-    pub top: Option<String>,
+    /// `name=value` pairs joined by `&`, in [`OPTION_NAMES`] order.
+    text: String,
+    /// End of each option's value in `text`, by index in [`OPTION_NAMES`];
+    /// 0 when the option is absent (a present value ends after its `name=`).
+    ends: [usize; 5],
 }
 
 impl QueryOptions {
+    /// `$select`: comma-separated property names.
+    pub fn select(&self) -> Option<&str> {
+        self.get(SELECT)
+    }
+
+    /// `$expand`: `nav($select=p,q),nav2($select=r)`.
+    pub fn expand(&self) -> Option<&str> {
+        self.get(EXPAND)
+    }
+
+    /// `$filter`: the boolean expression.
+    pub fn filter(&self) -> Option<&str> {
+        self.get(FILTER)
+    }
+
+    /// `$orderby`: `f asc,g desc`.
+    pub fn orderby(&self) -> Option<&str> {
+        self.get(ORDERBY)
+    }
+
+    /// `$top`: the row count, as decimal text.
+    pub fn top(&self) -> Option<&str> {
+        self.get(TOP)
+    }
+
+    /// The decoded `name=value` pairs joined by `&` (empty when there is no
+    /// option).
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// `true` when no option is present.
+    pub fn is_empty(&self) -> bool {
+        self.text.is_empty()
+    }
+
     /// `(name, decoded value)` of each present option, in emission order.
     pub fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        [
-            ("$select", &self.select),
-            ("$expand", &self.expand),
-            ("$filter", &self.filter),
-            ("$orderby", &self.orderby),
-            ("$top", &self.top),
-        ]
-        .into_iter()
-        .filter_map(|(k, v)| v.as_deref().map(|v| (k, v)))
+        (0..OPTION_NAMES.len()).filter_map(move |k| self.get(k).map(|v| (OPTION_NAMES[k], v)))
+    }
+
+    /// The byte range of option `k`'s value in `text`, when present: it
+    /// starts after the previous present option's value, `&` and `name=`.
+    fn range(&self, k: usize) -> Option<(usize, usize)> {
+        let end = *self.ends.get(k).filter(|&&e| e > 0)?;
+        let prev = self.ends[..k].iter().rev().copied().find(|&e| e > 0);
+        let start = prev.map_or(0, |p| p + 1) + OPTION_NAMES[k].len() + 1;
+        Some((start, end))
+    }
+
+    fn get(&self, k: usize) -> Option<&str> {
+        let (start, end) = self.range(k)?;
+        self.text.get(start..end)
+    }
+
+    /// Starts writing option `k` (which must come after every option
+    /// written so far): appends `&` unless first, then `name=`. Returns the
+    /// length before, for [`Self::close`].
+    #[inline(always)]
+    fn open(&mut self, k: usize) -> usize {
+        let mark = self.text.len();
+        if mark > 0 {
+            self.text.push('&');
+        }
+        self.text.push_str(OPTION_NAMES[k]);
+        self.text.push('=');
+        mark
+    }
+
+    /// Ends option `k`, whose value has been appended to `text` since
+    /// [`Self::open`] returned `mark`. An empty value is removed again (the
+    /// option is absent) unless `keep_empty`.
+    fn close(&mut self, k: usize, mark: usize, keep_empty: bool) {
+        let value_start = mark + usize::from(mark > 0) + OPTION_NAMES[k].len() + 1;
+        if self.text.len() == value_start && !keep_empty {
+            self.text.truncate(mark);
+        } else {
+            self.ends[k] = self.text.len();
+        }
     }
 
     /// The encoded query string: `name=value` pairs joined by `&`, each value
     /// percent-encoded with [`URI_COMPONENT`].
     pub fn encode(&self) -> String {
-        let decoded: usize = self.pairs().map(|(k, v)| k.len() + v.len() + 2).sum();
-        let mut out = String::with_capacity(decoded + decoded / 2);
-        for (k, v) in self.pairs() {
-            if !out.is_empty() {
-                out.push('&');
+        let mut out = String::with_capacity(self.text.len() + self.text.len() / 2);
+        // names, `=` and `&` are copied as they are; values are encoded
+        let mut from = 0;
+        for k in 0..OPTION_NAMES.len() {
+            if let Some((start, end)) = self.range(k) {
+                out.push_str(self.text.get(from..start).unwrap_or_default());
+                push_percent_encoded(&mut out, self.text.get(start..end).unwrap_or_default());
+                from = end;
             }
-            out.push_str(k);
-            out.push('=');
-            push_percent_encoded(&mut out, v);
         }
         out
     }
+}
+
+impl fmt::Debug for QueryOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.pairs()).finish()
+    }
+}
+
+impl Serialize for QueryOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.pairs())
+    }
+}
+
+/// The request headers (§1): `Accept: application/json`,
+/// `OData-MaxVersion: 4.0` and `OData-Version: 4.0` always;
+/// `If-None-Match: null` with an `$expand`; `Prefer: odata.maxpagesize=N`
+/// when the client pages.
+///
+/// Serialises as a JSON object with the names in sorted (byte) order, as a
+/// map from name to value would; [`Self::iter`] yields them in that order.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Headers {
+    /// `If-None-Match: null`.
+    if_none_match: bool,
+    /// The value of `Prefer`.
+    prefer: Option<Cow<'static, str>>,
+}
+
+/// The `Prefer` value for pages of [`MAX_PAGE_SIZE`] rows, the usual one.
+const PREFER_MAX_PAGE_SIZE: &str = "odata.maxpagesize=5000";
+
+impl Headers {
+    /// `(name, value)` of each header, sorted by name.
+    pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        [
+            Some(("Accept", "application/json")),
+            self.if_none_match.then_some(("If-None-Match", "null")),
+            Some(("OData-MaxVersion", "4.0")),
+            Some(("OData-Version", "4.0")),
+            self.prefer.as_deref().map(|p| ("Prefer", p)),
+        ]
+        .into_iter()
+        .flatten()
+    }
+
+    /// The value of the header named exactly `name` (case-sensitive, as
+    /// written in [`Self::iter`]).
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.iter().find(|(k, _)| *k == name).map(|(_, v)| v)
+    }
+
+    /// The number of headers.
+    pub fn len(&self) -> usize {
+        3 + usize::from(self.if_none_match) + usize::from(self.prefer.is_some())
+    }
+
+    /// Always `false`: the three standard headers are always sent.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+
+    /// `Prefer: odata.maxpagesize=<n>`.
+    fn prefer_page_size(n: u64) -> Cow<'static, str> {
+        if n == MAX_PAGE_SIZE {
+            return Cow::Borrowed(PREFER_MAX_PAGE_SIZE);
+        }
+        let mut v = String::with_capacity(PREFER_MAX_PAGE_SIZE.len() + 16);
+        v.push_str("odata.maxpagesize=");
+        push_u64(&mut v, n);
+        Cow::Owned(v)
+    }
+}
+
+impl fmt::Debug for Headers {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl Serialize for Headers {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter())
+    }
+}
+
+/// Appends `n` in decimal, without the formatting machinery.
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend(buf[i..].iter().map(|&d| char::from(d)));
 }
 
 /// Appends `v` percent-encoded with [`URI_COMPONENT`], as
@@ -286,6 +465,7 @@ fn push_percent_encoded(out: &mut String, v: &str) {
         }
         t
     };
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = v.as_bytes();
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -294,20 +474,99 @@ fn push_percent_encoded(out: &mut String, v: &str) {
         }
         // `from..i` holds ASCII bytes only, so both ends are char boundaries.
         out.push_str(v.get(from..i).unwrap_or_default());
-        out.push_str(percent_encoding::percent_encode_byte(b));
+        out.push('%');
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 0xf)]));
         from = i + 1;
     }
     out.push_str(v.get(from..).unwrap_or_default());
 }
 
+/// The decoded options and the query string, written side by side: names
+/// (checked, so nothing in them is encoded) and fixed tokens are appended to
+/// both, with the tokens' encoded forms written out; only text from the
+/// query (literals, the `$filter`) is scanned and encoded.
+struct Emitter {
+    query: QueryOptions,
+    encoded: String,
+}
+
+/// Where an option started in both buffers, for [`Emitter::close`].
+#[derive(Clone, Copy)]
+struct Mark {
+    decoded: usize,
+    encoded: usize,
+}
+
+impl Emitter {
+    fn with_capacity(decoded: usize) -> Self {
+        Emitter {
+            query: QueryOptions {
+                text: String::with_capacity(decoded),
+                ends: [0; 5],
+            },
+            encoded: String::with_capacity(decoded + decoded / 2),
+        }
+    }
+
+    /// Starts option `k` in both buffers (see [`QueryOptions::open`]).
+    /// Inlined, so that `k` is a constant and the name's copies are too.
+    #[inline(always)]
+    fn open(&mut self, k: usize) -> Mark {
+        let encoded = self.encoded.len();
+        if encoded > 0 {
+            self.encoded.push('&');
+        }
+        self.encoded.push_str(OPTION_NAMES[k]);
+        self.encoded.push('=');
+        Mark {
+            decoded: self.query.open(k),
+            encoded,
+        }
+    }
+
+    /// Ends option `k` in both buffers (see [`QueryOptions::close`]).
+    fn close(&mut self, k: usize, mark: Mark, keep_empty: bool) {
+        self.query.close(k, mark.decoded, keep_empty);
+        if self.query.text.len() == mark.decoded {
+            self.encoded.truncate(mark.encoded);
+        }
+    }
+
+    /// The decoded length so far.
+    fn len(&self) -> usize {
+        self.query.text.len()
+    }
+
+    /// Appends a name, which is the same encoded once checked (a request is
+    /// only returned when every name passed; `request` compares the result
+    /// with [`QueryOptions::encode`] in debug builds).
+    fn name(&mut self, name: &str) {
+        self.query.text.push_str(name);
+        self.encoded.push_str(name);
+    }
+
+    /// Appends a fixed token: `decoded` and its encoded form.
+    fn token(&mut self, decoded: &str, encoded: &str) {
+        self.query.text.push_str(decoded);
+        self.encoded.push_str(encoded);
+    }
+
+    /// Encodes what was appended to the decoded text since `from`.
+    fn encode_since(&mut self, from: usize) {
+        push_percent_encoded(
+            &mut self.encoded,
+            self.query.text.get(from..).unwrap_or_default(),
+        );
+    }
+}
+
 impl fmt::Display for ODataRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.entity_set)?;
-        for (i, (k, v)) in self.query.pairs().enumerate() {
-            f.write_str(if i == 0 { "?" } else { "&" })?;
-            f.write_str(k)?;
-            f.write_str("=")?;
-            f.write_str(v)?;
+        if !self.query.is_empty() {
+            f.write_str("?")?;
+            f.write_str(self.query.as_str())?;
         }
         Ok(())
     }
@@ -343,12 +602,41 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(ODataRequest, Vec<
         }
     }
 }
-
 // ---- built-in table map ---------------------------------------------------
 
-/// `(logical name, entity set name, primary key)` of standard tables, sorted
-/// by logical name (§1, §5; TBL). Activities share the key `activityid`.
-const TABLES: &[(&str, &str, &str)] = &[
+/// A standard table of the built-in map.
+struct Builtin {
+    /// Logical name, e.g. `account`.
+    logical: &'static str,
+    /// Entity set name, e.g. `accounts`.
+    set: &'static str,
+    /// Primary key, e.g. `accountid`.
+    key: &'static str,
+    /// The help of `B027` when a name matches this entry only ignoring case
+    /// (static text, so the warning costs one allocation, its message).
+    case_help: &'static str,
+}
+
+/// Builds [`TABLES`] from `(logical name, entity set name, primary key)`
+/// triples, with each entry's [`Builtin::case_help`].
+macro_rules! builtin_tables {
+    ($(($logical:literal, $set:literal, $key:literal)),* $(,)?) => {
+        &[$(Builtin {
+            logical: $logical,
+            set: $set,
+            key: $key,
+            case_help: concat!(
+                "names are case-sensitive: the built-in map has `", $logical, "` → `", $set,
+                "`; or set the entity set (`Options::entity_set`, `--entity-set`)"
+            ),
+        }),*]
+    };
+}
+
+/// Standard tables, sorted by logical name (§1, §5; TBL); every name is
+/// lower case, and no entity set name is another entry's logical name
+/// (both checked by a test). Activities share the key `activityid`.
+const TABLES: &[Builtin] = builtin_tables![
     ("account", "accounts", "accountid"),
     ("accountleads", "accountleadscollection", "accountleadid"),
     ("activityparty", "activityparties", "activitypartyid"),
@@ -372,7 +660,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     (
         "knowledgearticle",
         "knowledgearticles",
-        "knowledgearticleid",
+        "knowledgearticleid"
     ),
     ("lead", "leads", "leadid"),
     ("letter", "letters", "activityid"),
@@ -381,7 +669,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     (
         "opportunityproduct",
         "opportunityproducts",
-        "opportunityproductid",
+        "opportunityproductid"
     ),
     ("organization", "organizations", "organizationid"),
     ("phonecall", "phonecalls", "activityid"),
@@ -399,34 +687,89 @@ const TABLES: &[(&str, &str, &str)] = &[
     (
         "transactioncurrency",
         "transactioncurrencies",
-        "transactioncurrencyid",
+        "transactioncurrencyid"
     ),
     ("usersettings", "usersettingscollection", "systemuserid"),
 ];
 
-/// The built-in entry for a logical or entity-set name, exactly as written.
-fn table_entry(name: &str) -> Option<&'static (&'static str, &'static str, &'static str)> {
-    TABLES
-        .binary_search_by(|(logical, _, _)| (*logical).cmp(name))
-        .ok()
-        .and_then(|i| TABLES.get(i))
-        .or_else(|| TABLES.iter().find(|(_, set, _)| *set == name))
+/// `a < b` by bytes, at compile time.
+const fn str_less(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut i = 0;
+    while i < a.len() && i < b.len() {
+        if a[i] != b[i] {
+            return a[i] < b[i];
+        }
+        i += 1;
+    }
+    a.len() < b.len()
 }
 
-/// The built-in entry whose logical or entity-set name matches ignoring case.
-fn table_entry_ignoring_case(
-    name: &str,
-) -> Option<&'static (&'static str, &'static str, &'static str)> {
-    TABLES.iter().find(|(logical, set, _)| {
-        logical.eq_ignore_ascii_case(name) || set.eq_ignore_ascii_case(name)
-    })
+/// Indices of [`TABLES`] sorted by entity set name, for a binary search
+/// (sorted at compile time).
+const BY_SET: [usize; TABLES.len()] = {
+    let mut idx = [0; TABLES.len()];
+    let mut i = 0;
+    while i < idx.len() {
+        idx[i] = i;
+        i += 1;
+    }
+    // insertion sort: the table is small and this runs once, in the compiler
+    let mut i = 1;
+    while i < idx.len() {
+        let mut j = i;
+        while j > 0 && str_less(TABLES[idx[j]].set, TABLES[idx[j - 1]].set) {
+            let t = idx[j];
+            idx[j] = idx[j - 1];
+            idx[j - 1] = t;
+            j -= 1;
+        }
+        i += 1;
+    }
+    idx
+};
+
+/// `lower` (a lower-case built-in name) against `name` lower-cased.
+fn cmp_ignoring_case(lower: &str, name: &str) -> std::cmp::Ordering {
+    lower
+        .bytes()
+        .cmp(name.bytes().map(|b| b.to_ascii_lowercase()))
+}
+
+/// The built-in entry whose logical name, else entity-set name, matches
+/// `name` ignoring ASCII case, and whether it matched exactly (as written).
+///
+/// Two binary searches. Since every built-in name is lower case and distinct
+/// ignoring case, and no entity set name is another entry's logical name,
+/// this finds the entry an exact search (logical, then set) finds whenever
+/// that one finds any.
+fn table_lookup(name: &str) -> Option<(&'static Builtin, bool)> {
+    let entry = TABLES
+        .binary_search_by(|e| cmp_ignoring_case(e.logical, name))
+        .ok()
+        .and_then(|i| TABLES.get(i))
+        .map(|e| (e, e.logical == name))
+        .or_else(|| {
+            BY_SET
+                .binary_search_by(|&i| cmp_ignoring_case(TABLES[i].set, name))
+                .ok()
+                .and_then(|i| TABLES.get(BY_SET[i]))
+                .map(|e| (e, e.set == name))
+        })?;
+    Some(entry)
 }
 
 /// English plural of an ASCII name (§1's heuristic): consonant + `y` → `ies`;
 /// `s x z ch sh` → `+es`; else `+s`.
 fn pluralize(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 3);
-    let lower = name.to_ascii_lowercase();
+    let b = name.as_bytes();
+    let lower_at = |back: usize| {
+        b.len()
+            .checked_sub(back)
+            .and_then(|i| b.get(i))
+            .map(u8::to_ascii_lowercase)
+    };
     if let Some(stem) = name.strip_suffix(['y', 'Y']) {
         let before = stem.chars().last().map(|c| c.to_ascii_lowercase());
         if before.is_some_and(|c| c.is_ascii_alphabetic() && !"aeiou".contains(c)) {
@@ -436,17 +779,11 @@ fn pluralize(name: &str) -> String {
         }
     }
     out.push_str(name);
-    if ["s", "x", "z", "ch", "sh"]
-        .iter()
-        .any(|e| lower.ends_with(e))
-    {
-        out.push_str("es");
-    } else {
-        out.push('s');
-    }
+    let sibilant = matches!(lower_at(1), Some(b's' | b'x' | b'z'))
+        || (lower_at(1) == Some(b'h') && matches!(lower_at(2), Some(b'c' | b's')));
+    out.push_str(if sibilant { "es" } else { "s" });
     out
 }
-
 // ---- identifiers ------------------------------------------------------------
 
 /// Words an OData 4.0 expression parser reads as operators or literals
@@ -490,6 +827,34 @@ enum Problem {
     Keyword,
 }
 
+/// [`IDENT`] class of an ASCII letter.
+const LETTER: u8 = 1;
+/// [`IDENT`] class of an ASCII digit.
+const DIGIT: u8 = 2;
+/// [`IDENT`] class of `_`.
+const UNDERSCORE: u8 = 4;
+
+/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`],
+/// or 0 for a byte no name contains.
+const IDENT: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            LETTER
+        } else if c.is_ascii_digit() {
+            DIGIT
+        } else if c == b'_' {
+            UNDERSCORE
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// `None` when `s` matches `[A-Za-z_][A-Za-z0-9_]*` and is not a keyword.
 fn ident_problem(s: &str) -> Option<Problem> {
     // Bytes, not chars: a valid name is ASCII, and the first byte that is
@@ -499,28 +864,30 @@ fn ident_problem(s: &str) -> Option<Problem> {
     let Some(&first) = b.first() else {
         return Some(Problem::Empty);
     };
-    if first.is_ascii_digit() {
-        return Some(Problem::Digit);
+    match IDENT[usize::from(first)] {
+        DIGIT => return Some(Problem::Digit),
+        0 => return Some(Problem::Char(char_at(0))),
+        _ => {}
     }
-    if !(first.is_ascii_alphabetic() || first == b'_') {
-        return Some(Problem::Char(char_at(0)));
-    }
-    if let Some(i) = b
-        .iter()
-        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
-    {
-        return Some(Problem::Char(char_at(i)));
+    // one pass: the first byte not allowed, and the union of the classes
+    let mut classes = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let class = IDENT[usize::from(c)];
+        if class == 0 {
+            return Some(Problem::Char(char_at(i)));
+        }
+        classes |= class;
     }
     // Every keyword is 2 to 5 letters: most names are ruled out by length
-    // before the (case-insensitive) list is searched.
-    if (2..=5).contains(&b.len()) && b.iter().all(u8::is_ascii_alphabetic) {
-        let mut key = [0; 8];
-        key[..b.len()].copy_from_slice(b);
-        key.make_ascii_lowercase();
-        if RESERVED_PACKED
-            .binary_search(&u64::from_be_bytes(key))
-            .is_ok()
-        {
+    // or by a digit or `_` before the (case-insensitive) list is searched.
+    if classes == LETTER && (2..=5).contains(&b.len()) {
+        // big-endian, zero-padded, lower case (`| 0x20` lower-cases a letter)
+        let mut key = 0u64;
+        for &c in b {
+            key = key << 8 | u64::from(c | 0x20);
+        }
+        key <<= 8 * (8 - b.len());
+        if RESERVED_PACKED.binary_search(&key).is_ok() {
             return Some(Problem::Keyword);
         }
     }
@@ -555,8 +922,8 @@ const NAME_HELP: &str =
 
 /// The resolved table: entity set and (lazily) primary key.
 struct Table<'o> {
-    entity_set: String,
-    entry: Option<&'static (&'static str, &'static str, &'static str)>,
+    entity_set: Cow<'static, str>,
+    entry: Option<&'static Builtin>,
     /// Borrowed from the options or the built-in map unless guessed.
     primary_key: Option<Cow<'o, str>>,
 }
@@ -571,6 +938,17 @@ struct Lowerer<'q, 'a, 'o> {
     table: Option<Table<'o>>,
 }
 
+/// What [`Lowerer::check_field`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Checked {
+    /// A valid name without `.`.
+    Name,
+    /// A valid `.`-separated path.
+    Path,
+    /// An invalid name or path (reported).
+    Invalid,
+}
+
 /// A leaf condition, with its negation folded in.
 enum Leaf<'c, 'a> {
     Compare(&'c Field<'a>, CmpOp, &'c Value<'a>),
@@ -581,21 +959,20 @@ enum Leaf<'c, 'a> {
 
 impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     fn request(&mut self) -> Option<ODataRequest> {
+        let q = self.q;
         self.resolve_table();
-        let (select, expand) = self.selection();
-        let filter = self.q.filter.as_ref().map(|c| {
-            let src_len = c.span().end.saturating_sub(c.span().start);
-            let mut out = String::with_capacity(src_len + src_len / 4 + 32);
-            self.cond(&mut out, c, false);
-            out
-        });
+        let mut out = Emitter::with_capacity(self.options_capacity());
+        self.selection(&mut out);
+        if let Some(c) = &q.filter {
+            let mark = out.open(FILTER);
+            let from = out.len();
+            self.cond(&mut out.query.text, c, false);
+            out.encode_since(from);
+            out.close(FILTER, mark, true);
+        }
         let max_conditions = self.options.limits.dynamics_max_conditions;
         if self.conditions > max_conditions {
-            let span = self
-                .q
-                .filter
-                .as_ref()
-                .map_or(self.q.object.span, Cond::span);
+            let span = q.filter.as_ref().map_or(q.object.span, Cond::span);
             self.errors.push(
                 Error::new(
                     Code::DynamicsTooManyConditions,
@@ -609,29 +986,27 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             );
         }
         let plan = self.plan();
-        let orderby = self.order_by(plan.stable);
+        self.order_by(&mut out, plan.stable);
+        if let Some(n) = plan.top {
+            let mark = out.open(TOP);
+            let from = out.len();
+            push_u64(&mut out.query.text, n);
+            out.encode_since(from);
+            out.close(TOP, mark, true);
+        }
+        let Emitter {
+            query,
+            encoded: query_string,
+        } = out;
         let table = self.table.take()?;
         if !self.errors.is_empty() {
             return None;
         }
-        let mut headers = BTreeMap::new();
-        headers.insert("Accept".to_string(), "application/json".to_string());
-        headers.insert("OData-MaxVersion".to_string(), "4.0".to_string());
-        headers.insert("OData-Version".to_string(), "4.0".to_string());
-        if expand.is_some() {
-            headers.insert("If-None-Match".to_string(), "null".to_string());
-        }
-        if let Some(n) = plan.page_size {
-            headers.insert("Prefer".to_string(), format!("odata.maxpagesize={n}"));
-        }
-        let query = QueryOptions {
-            select,
-            expand,
-            filter,
-            orderby,
-            top: plan.top.map(|n| n.to_string()),
+        let headers = Headers {
+            if_none_match: query.expand().is_some(),
+            prefer: plan.page_size.map(Headers::prefer_page_size),
         };
-        let query_string = query.encode();
+        debug_assert_eq!(query_string, query.encode());
         let question_mark = usize::from(!query_string.is_empty());
         let url_len =
             SERVICE_ROOT_RESERVE + table.entity_set.len() + question_mark + query_string.len();
@@ -651,12 +1026,31 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         }
         Some(ODataRequest {
             entity_set: table.entity_set,
-            query: Box::new(query),
+            query,
             query_string,
             headers,
             client_skip: plan.client_skip,
             client_take: plan.client_take,
         })
+    }
+
+    /// A capacity for the decoded options that most queries stay within:
+    /// the names as written, the `$filter` source with a quarter more for
+    /// escapes and function names, and room for option names, the primary
+    /// key and `$top`.
+    fn options_capacity(&self) -> usize {
+        let q = self.q;
+        let select = match &q.selection {
+            Selection::All { .. } => 0,
+            // `,` and, for a related property, `nav($select=…)`
+            Selection::Fields { fields } => fields.iter().map(|f| f.path.len() + 12).sum(),
+        };
+        let filter = q.filter.as_ref().map_or(0, |c| {
+            let n = c.span().end.saturating_sub(c.span().start);
+            n + n / 4 + 32
+        });
+        let order: usize = q.order_by.iter().map(|k| k.field.path.len() + 6).sum();
+        select + filter + order + 96
     }
 
     /// The span of everything the query mentions.
@@ -668,13 +1062,30 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     /// Checks one name; reports `B020` and returns `false` when invalid.
     fn check_name(&mut self, name: &str, construct: &str, span: Span, from_literal: bool) -> bool {
-        let Some(p) = ident_problem(name) else {
-            return true;
-        };
+        match ident_problem(name) {
+            None => true,
+            Some(p) => {
+                self.name_error(name, p, construct, span, from_literal);
+                false
+            }
+        }
+    }
+
+    /// Reports `B020` for `name`.
+    #[cold]
+    #[inline(never)]
+    fn name_error(
+        &mut self,
+        name: &str,
+        p: Problem,
+        construct: &str,
+        span: Span,
+        from_literal: bool,
+    ) {
         let help = if from_literal {
-            "a literal in the SELECT list is read as a property name; write the property name itself".to_string()
+            "a literal in the SELECT list is read as a property name; write the property name itself"
         } else {
-            NAME_HELP.to_string()
+            NAME_HELP
         };
         self.errors.push(
             Error::new(
@@ -688,13 +1099,25 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             )
             .with_help(help),
         );
-        false
     }
 
-    /// Checks every segment of a property path; `true` when all are valid.
-    fn check_field(&mut self, f: &Field<'_>) -> bool {
+    /// Checks every segment of a property path, reporting each invalid one.
+    fn check_field(&mut self, f: &Field<'_>) -> Checked {
+        // One scan settles the usual case, a valid name: `.` is not a name
+        // character, so a valid name is not a path.
+        if ident_problem(&f.path).is_none() {
+            return Checked::Name;
+        }
+        self.check_segments(f)
+    }
+
+    /// [`Self::check_field`] for a path, or a name with a problem.
+    #[cold]
+    #[inline(never)]
+    fn check_segments(&mut self, f: &Field<'_>) -> Checked {
         if !f.path.as_bytes().contains(&b'.') {
-            return self.check_name(&f.path, "property name", f.span, f.from_literal);
+            self.check_name(&f.path, "property name", f.span, f.from_literal);
+            return Checked::Invalid;
         }
         let exact = !f.from_literal && f.path.len() == f.span.end.saturating_sub(f.span.start);
         let n = f.segments().count();
@@ -714,7 +1137,11 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             ok &= self.check_name(seg, construct, span, f.from_literal);
             offset += seg.len() + 1;
         }
-        ok
+        if ok {
+            Checked::Path
+        } else {
+            Checked::Invalid
+        }
     }
 
     /// Checks a name from the trusted options (`B021`).
@@ -757,46 +1184,56 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         if !(set_ok && pk_ok) {
             return;
         }
-        let entry = table_entry(name);
-        let entity_set = match &options.entity_set {
-            Some(set) => set.clone(),
+        let found = table_lookup(name);
+        let (entity_set, entry) = match &options.entity_set {
+            // the entity set is the caller's: only an exact match gives the key
+            Some(set) => (
+                Cow::Owned(set.clone()),
+                found.filter(|&(_, exact)| exact).map(|(e, _)| e),
+            ),
             None if !name_ok => return,
-            None => match entry {
-                Some((_, set, _)) => (*set).to_string(),
-                None => {
-                    let (guess, help) = match table_entry_ignoring_case(name) {
-                        Some((logical, set, _)) => (
-                            (*set).to_string(),
-                            format!(
-                                "names are case-sensitive: the built-in map has `{logical}` → `{set}`; or set the entity set (`Options::entity_set`, `--entity-set`)"
-                            ),
-                        ),
-                        None => (
-                            pluralize(name),
-                            "set the entity set (`Options::entity_set`, `--entity-set`) to the table's EntitySetName"
-                                .to_string(),
-                        ),
-                    };
-                    self.warnings.push(
-                        Error::new(
-                            Code::DynamicsEntitySetGuessed,
-                            object.span,
-                            format!("dynamics entity set of table `{name}` is not known; guessed `{guess}`"),
-                        )
-                        .with_help(help),
-                    );
-                    guess
-                }
-            },
+            None => {
+                let entity_set = match found {
+                    Some((e, true)) => Cow::Borrowed(e.set),
+                    Some((e, false)) => {
+                        self.entity_set_guessed(name, e.set, e.case_help);
+                        Cow::Borrowed(e.set)
+                    }
+                    None => {
+                        let guess = pluralize(name);
+                        self.entity_set_guessed(
+                            name,
+                            &guess,
+                            "set the entity set (`Options::entity_set`, `--entity-set`) to the table's EntitySetName",
+                        );
+                        Cow::Owned(guess)
+                    }
+                };
+                (entity_set, found.map(|(e, _)| e))
+            }
         };
-        let entry = entry.or_else(|| {
-            table_entry_ignoring_case(name).filter(|_| self.options.entity_set.is_none())
-        });
         self.table = Some(Table {
             entity_set,
             entry,
             primary_key: None,
         });
+    }
+
+    /// Warns `B027`: "dynamics entity set of table `{name}` is not known;
+    /// guessed `{guess}`", built without the formatting machinery.
+    fn entity_set_guessed(&mut self, name: &str, guess: &str, help: &'static str) {
+        const BEFORE: &str = "dynamics entity set of table `";
+        const MIDDLE: &str = "` is not known; guessed `";
+        let mut message =
+            String::with_capacity(BEFORE.len() + name.len() + MIDDLE.len() + guess.len() + 1);
+        message.push_str(BEFORE);
+        message.push_str(name);
+        message.push_str(MIDDLE);
+        message.push_str(guess);
+        message.push('`');
+        self.warnings.push(
+            Error::new(Code::DynamicsEntitySetGuessed, self.q.object.span, message).with_help(help),
+        );
     }
 
     /// The primary key (resolved once; `None` after an error).
@@ -811,7 +1248,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             // checked in `resolve_table`
             Some(pk) => Cow::Borrowed(pk),
             None => match entry {
-                Some((_, _, pk)) => Cow::Borrowed(*pk),
+                Some(e) => Cow::Borrowed(e.key),
                 None => {
                     let name: &str = &self.q.object.name;
                     let guess = format!("{name}id");
@@ -835,29 +1272,32 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     // ---- selection ----
 
-    /// `($select, $expand)`.
-    fn selection(&mut self) -> (Option<String>, Option<String>) {
+    /// Writes `$select` and `$expand`.
+    fn selection(&mut self, out: &mut Emitter) {
         let fields = match &self.q.selection {
-            Selection::All { .. } => return (None, None),
+            Selection::All { .. } => return,
             Selection::Fields { fields } => fields,
         };
-        let mut select = String::with_capacity(fields.iter().map(|f| f.path.len() + 1).sum());
+        let mark = out.open(SELECT);
+        let value_start = out.len();
         // (navigation property, its selected properties, first span)
         let mut navs: Vec<(&str, Vec<&str>, Span)> = Vec::new();
         // position of each navigation property in `navs`, once there are
         // more than a few (a scan of `navs` would make long lists quadratic)
         let mut nav_index: HashMap<&str, usize> = HashMap::new();
         for f in fields {
-            let ok = self.check_field(f);
+            let checked = self.check_field(f);
+            if checked == Checked::Name {
+                if out.len() > value_start {
+                    out.token(",", "%2C");
+                }
+                out.name(&f.path);
+                continue;
+            }
+            let ok = checked == Checked::Path;
             let mut segs = f.segments();
             let (first, second, third) = (segs.next(), segs.next(), segs.next());
             match (first, second, third) {
-                (Some(name), None, _) if ok => {
-                    if !select.is_empty() {
-                        select.push(',');
-                    }
-                    select.push_str(name);
-                }
                 (Some(nav), Some(prop), None) if ok => {
                     let found = if navs.len() <= 8 {
                         navs.iter().position(|(n, ..)| *n == nav)
@@ -894,7 +1334,8 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             }
         }
         if navs.is_empty() {
-            return (Some(select), None);
+            out.close(SELECT, mark, true);
+            return;
         }
         let max_expands = self.options.limits.dynamics_max_expands;
         if let Some((_, _, span)) = navs.get(max_expands) {
@@ -910,33 +1351,29 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 .with_help(format!("select properties of at most {max_expands} related tables")),
             );
         }
-        if select.is_empty() {
+        if out.len() == value_start {
             if let Some(pk) = self.primary_key() {
-                select.push_str(&pk);
+                out.name(&pk);
             }
         }
-        let mut expand = String::with_capacity(
-            navs.iter()
-                .map(|(n, p, _)| n.len() + 10 + p.iter().map(|s| s.len() + 1).sum::<usize>())
-                .sum(),
-        );
+        out.close(SELECT, mark, false);
+        let mark = out.open(EXPAND);
         for (i, (nav, props, _)) in navs.iter().enumerate() {
             if i > 0 {
-                expand.push(',');
+                out.token(",", "%2C");
             }
-            expand.push_str(nav);
-            expand.push_str("($select=");
+            out.name(nav);
+            out.token("($select=", "(%24select%3D");
             for (j, p) in props.iter().enumerate() {
                 if j > 0 {
-                    expand.push(',');
+                    out.token(",", "%2C");
                 }
-                expand.push_str(p);
+                out.name(p);
             }
-            expand.push(')');
+            out.token(")", ")");
         }
-        ((!select.is_empty()).then_some(select), Some(expand))
+        out.close(EXPAND, mark, true);
     }
-
     // ---- filter ----
 
     /// Writes `c`; `nested` when it is an operand of `and`/`or`/`not`, so a
@@ -1010,13 +1447,14 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         let field = match &leaf {
             Leaf::Compare(f, ..) | Leaf::Like(f, ..) | Leaf::In(f, ..) | Leaf::IsNull(f, ..) => *f,
         };
-        if !self.check_field(field) {
+        let checked = self.check_field(field);
+        if checked == Checked::Invalid {
             return;
         }
         match leaf {
             Leaf::Compare(field, op, value) => {
                 self.conditions += 1;
-                push_path(out, field);
+                push_checked_path(out, field, checked);
                 out.push_str(match op {
                     CmpOp::Eq => " eq ",
                     CmpOp::Ne => " ne ",
@@ -1029,7 +1467,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             }
             Leaf::IsNull(field, negated) => {
                 self.conditions += 1;
-                push_path(out, field);
+                push_checked_path(out, field, checked);
                 out.push_str(if negated { " ne null" } else { " eq null" });
             }
             Leaf::Like(field, pattern, negated) => {
@@ -1042,7 +1480,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     LikePattern::EndsWith(_) => "endswith(",
                     LikePattern::Contains(_) => "contains(",
                 });
-                push_path(out, field);
+                push_checked_path(out, field, checked);
                 out.push(',');
                 push_like_string(out, pattern.text());
                 out.push(')');
@@ -1051,7 +1489,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 let long = values.iter().any(
                     |v| matches!(&v.literal, Literal::String(s) if s.len() > MAX_IN_VALUE_CHARS && s.chars().count() > MAX_IN_VALUE_CHARS),
                 );
-                if field.is_path() || long {
+                if checked == Checked::Path || long {
                     self.in_as_comparisons(out, field, values, negated, nested);
                     return;
                 }
@@ -1061,7 +1499,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 } else {
                     "Microsoft.Dynamics.CRM.In(PropertyName='"
                 });
-                push_path(out, field);
+                push_checked_path(out, field, checked);
                 out.push_str("',PropertyValues=[");
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {
@@ -1109,34 +1547,38 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     // ---- order and paging ----
 
-    fn order_by(&mut self, stable: bool) -> Option<String> {
+    /// Writes `$orderby`, ending with the primary key when `stable`.
+    fn order_by(&mut self, out: &mut Emitter, stable: bool) {
         let keys = &self.q.order_by;
-        let mut out =
-            String::with_capacity(keys.iter().map(|k| k.field.path.len() + 6).sum::<usize>() + 24);
+        if keys.is_empty() && !stable {
+            return;
+        }
+        let mark = out.open(ORDERBY);
+        let value_start = out.len();
         for k in keys {
-            if k.field.is_path() {
-                self.check_field(&k.field);
-                self.errors.push(
-                    Error::new(
-                        Code::DynamicsOrderByPath,
-                        k.field.span,
-                        format!("dynamics cannot sort by the related property `{}`", shown(&k.field.path)),
-                    )
-                    .with_help("sort by a property of the queried table: ordering by related-table columns is a Dataverse query anti-pattern"),
-                );
-                continue;
+            match self.check_field(&k.field) {
+                Checked::Name => {}
+                Checked::Invalid if !k.field.is_path() => continue,
+                Checked::Path | Checked::Invalid => {
+                    self.errors.push(
+                        Error::new(
+                            Code::DynamicsOrderByPath,
+                            k.field.span,
+                            format!("dynamics cannot sort by the related property `{}`", shown(&k.field.path)),
+                        )
+                        .with_help("sort by a property of the queried table: ordering by related-table columns is a Dataverse query anti-pattern"),
+                    );
+                    continue;
+                }
             }
-            if !self.check_field(&k.field) {
-                continue;
+            if out.len() > value_start {
+                out.token(",", "%2C");
             }
-            if !out.is_empty() {
-                out.push(',');
+            out.name(&k.field.path);
+            match k.direction {
+                Direction::Asc => out.token(" asc", "%20asc"),
+                Direction::Desc => out.token(" desc", "%20desc"),
             }
-            out.push_str(&k.field.path);
-            out.push_str(match k.direction {
-                Direction::Asc => " asc",
-                Direction::Desc => " desc",
-            });
         }
         if stable {
             if let Some(pk) = self.primary_key() {
@@ -1144,19 +1586,18 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 // request is not returned at all)
                 if !keys
                     .iter()
-                    .any(|k| !k.field.is_path() && *k.field.path == *pk)
+                    .any(|k| *k.field.path == *pk && !k.field.is_path())
                 {
-                    if !out.is_empty() {
-                        out.push(',');
+                    if out.len() > value_start {
+                        out.token(",", "%2C");
                     }
-                    out.push_str(&pk);
-                    out.push_str(" asc");
+                    out.name(&pk);
+                    out.token(" asc", "%20asc");
                 }
             }
         }
-        (!out.is_empty()).then_some(out)
+        out.close(ORDERBY, mark, false);
     }
-
     /// The paging plan of §5.
     fn plan(&self) -> Plan {
         let limit = self.q.limit.map(|c| c.value);
@@ -1260,6 +1701,16 @@ fn push_like_string(out: &mut String, s: &str) {
     out.push('\'');
 }
 
+/// [`push_path`] when [`Lowerer::check_field`] said what `f` is: a name is
+/// copied without looking for `.`.
+fn push_checked_path(out: &mut String, f: &Field<'_>, checked: Checked) {
+    if checked == Checked::Name {
+        out.push_str(&f.path);
+    } else {
+        push_path(out, f);
+    }
+}
+
 /// A checked property path with `/` between segments (§2).
 fn push_path(out: &mut String, f: &Field<'_>) {
     if !f.path.as_bytes().contains(&b'.') {
@@ -1334,6 +1785,8 @@ fn push_json_text(out: &mut String, s: &str) {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
     use crate::{translate, Lang, Request, Target};
 
@@ -1359,7 +1812,7 @@ mod tests {
             .iter()
             .map(|(n, props)| format!("{n}($select={})", props.join(",")))
             .collect();
-        assert_eq!(r.query.expand.as_deref(), Some(want.join(",").as_str()));
+        assert_eq!(r.query.expand(), Some(want.join(",").as_str()));
     }
 
     #[test]
@@ -1423,14 +1876,15 @@ mod tests {
     fn filter(w: &str) -> String {
         kql(&format!("SELECT name FROM account WHERE {w}"))
             .query
-            .filter
+            .filter()
             .unwrap_or_default()
+            .to_string()
     }
 
     /// The exact text sent after the service root: `entity_set?query_string`.
     fn encoded(r: &ODataRequest) -> String {
         if r.query_string.is_empty() {
-            r.entity_set.clone()
+            r.entity_set.to_string()
         } else {
             format!("{}?{}", r.entity_set, r.query_string)
         }
@@ -1479,6 +1933,14 @@ mod tests {
         h
     }
 
+    /// The request's headers as the map they used to be held in.
+    fn header_map(r: &ODataRequest) -> BTreeMap<String, String> {
+        r.headers
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
     // ---- the specification's examples ----------------------------------------
 
     /// The three DQL examples of the specification ("Dynamics Query Language
@@ -1513,10 +1975,7 @@ mod tests {
             assert!(warnings.is_empty(), "{src}: {warnings:?}");
             // no LIMIT: §5 rule 2, the client follows @odata.nextLink
             assert_eq!((r.client_skip, r.client_take), (0, None));
-            assert_eq!(
-                r.headers.get("Prefer").map(String::as_str),
-                Some("odata.maxpagesize=5000")
-            );
+            assert_eq!(r.headers.get("Prefer"), Some("odata.maxpagesize=5000"));
         }
     }
 
@@ -1555,7 +2014,7 @@ mod tests {
             "accounts?$select=id%2Cname%2Cwebsite&$filter=startswith(name%2C'Jim')&$orderby=name%20desc%2Caccountid%20asc&$top=300"
         );
         assert_eq!((r.client_skip, r.client_take), (200, None));
-        assert_eq!(r.headers, std_headers());
+        assert_eq!(header_map(&r), std_headers());
         assert_eq!(warning_codes(&w), ["B027"]);
         assert_eq!(
             w[0].message,
@@ -1745,7 +2204,10 @@ mod tests {
         }
         // 20, large offset: rule 4 with the page size LIMIT (20000 % 100 == 0)
         let r = kql("SELECT name FROM account ORDER BY name LIMIT 100 OFFSET 20000");
-        assert_eq!(r.headers, headers(&[("Prefer", "odata.maxpagesize=100")]));
+        assert_eq!(
+            header_map(&r),
+            headers(&[("Prefer", "odata.maxpagesize=100")])
+        );
         assert_eq!((r.client_skip, r.client_take), (20000, Some(100)));
     }
 
@@ -1756,7 +2218,7 @@ mod tests {
         let (r, w) = ok_with(Lang::Kql, "SELECT * FROM account", &Options::default());
         assert_eq!(r.to_string(), "accounts");
         assert_eq!(r.query_string, "");
-        assert_eq!(*r.query, QueryOptions::default());
+        assert_eq!(r.query, QueryOptions::default());
         assert!(w.is_empty());
         let t = translate(
             "SELECT * FROM account",
@@ -1782,11 +2244,8 @@ mod tests {
     #[test]
     fn selection_and_expand_grouping() {
         let r = kql("SELECT a, n.x, m.y, b, n.z FROM account");
-        assert_eq!(r.query.select.as_deref(), Some("a,b"));
-        assert_eq!(
-            r.query.expand.as_deref(),
-            Some("n($select=x,z),m($select=y)")
-        );
+        assert_eq!(r.query.select(), Some("a,b"));
+        assert_eq!(r.query.expand(), Some("n($select=x,z),m($select=y)"));
         assert_eq!(
             r.to_string(),
             "accounts?$select=a,b&$expand=n($select=x,z),m($select=y)"
@@ -1795,10 +2254,7 @@ mod tests {
             encoded(&r),
             "accounts?$select=a%2Cb&$expand=n(%24select%3Dx%2Cz)%2Cm(%24select%3Dy)"
         );
-        assert_eq!(
-            r.headers.get("If-None-Match").map(String::as_str),
-            Some("null")
-        );
+        assert_eq!(r.headers.get("If-None-Match"), Some("null"));
         // only related properties: `$select` is the primary key
         let r = dql("SELECT parentaccountid.name FROM opportunity WHERE name LIKE '%a%'");
         assert_eq!(r.to_string(), "opportunities?$select=opportunityid&$expand=parentaccountid($select=name)&$filter=contains(name,'a')");
@@ -1863,17 +2319,11 @@ mod tests {
             "SELECT a FROM account WHERE d = '2018-02-23T03:05:45'",
             &Options::default(),
         );
-        assert_eq!(
-            r.query.filter.as_deref(),
-            Some("d eq '2018-02-23T03:05:45'")
-        );
+        assert_eq!(r.query.filter(), Some("d eq '2018-02-23T03:05:45'"));
         assert_eq!(warning_codes(&w), ["S103"]);
         // extended mode: a literal on the left is flipped
         assert_eq!(
-            ext("SELECT a FROM account WHERE 5 < a")
-                .query
-                .filter
-                .as_deref(),
+            ext("SELECT a FROM account WHERE 5 < a").query.filter(),
             Some("a gt 5")
         );
     }
@@ -1949,8 +2399,9 @@ mod tests {
         let f = |w: &str| {
             ext(&format!("SELECT a FROM account WHERE {w}"))
                 .query
-                .filter
+                .filter()
                 .unwrap_or_default()
+                .to_string()
         };
         assert_eq!(f("a LIKE 'x'"), "a eq 'x'");
         assert_eq!(f("a NOT LIKE 'x'"), "a ne 'x'");
@@ -2028,17 +2479,13 @@ mod tests {
     #[test]
     fn order_by() {
         assert_eq!(
-            kql("SELECT a FROM account ORDER BY a")
-                .query
-                .orderby
-                .as_deref(),
+            kql("SELECT a FROM account ORDER BY a").query.orderby(),
             Some("a asc,accountid asc")
         );
         assert_eq!(
             kql("SELECT a FROM account ORDER BY a DESC, b")
                 .query
-                .orderby
-                .as_deref(),
+                .orderby(),
             Some("a desc,b asc,accountid asc")
         );
         // the primary key is not repeated when it is already a key
@@ -2071,10 +2518,7 @@ mod tests {
             r.to_string(),
             "accounts?$select=a&$orderby=a asc,accountid asc"
         );
-        assert_eq!(
-            r.headers.get("Prefer").map(String::as_str),
-            Some("odata.maxpagesize=5000")
-        );
+        assert_eq!(r.headers.get("Prefer"), Some("odata.maxpagesize=5000"));
         assert_eq!(
             dql("SELECT accountid, name FROM account WHERE name LIKE '%kloud%' ORDER BY name ASC")
                 .to_string(),
@@ -2100,7 +2544,7 @@ mod tests {
             "SELECT a FROM new_widget ORDER BY a",
             &Options::default(),
         );
-        assert_eq!(r.query.orderby.as_deref(), Some("a asc,new_widgetid asc"));
+        assert_eq!(r.query.orderby(), Some("a asc,new_widgetid asc"));
         assert_eq!(warning_codes(&w), ["B027", "B028"]);
     }
 
@@ -2186,16 +2630,16 @@ mod tests {
         for (clause, top, prefer, skip, take, pk) in cases {
             let src = format!("SELECT name FROM account ORDER BY name {clause}");
             let r = kql(&src);
-            assert_eq!(r.query.top.as_deref(), *top, "{src}");
+            assert_eq!(r.query.top(), *top, "{src}");
             let expected_prefer = prefer.map(|n| format!("odata.maxpagesize={n}"));
-            assert_eq!(r.headers.get("Prefer"), expected_prefer.as_ref(), "{src}");
+            assert_eq!(r.headers.get("Prefer"), expected_prefer.as_deref(), "{src}");
             assert_eq!((r.client_skip, r.client_take), (*skip, *take), "{src}");
             let orderby = if *pk {
                 "name asc,accountid asc"
             } else {
                 "name asc"
             };
-            assert_eq!(r.query.orderby.as_deref(), Some(orderby), "{src}");
+            assert_eq!(r.query.orderby(), Some(orderby), "{src}");
             assert!(!r.query_string.contains("$skip"), "{src}");
         }
         let t = translate(
@@ -2422,7 +2866,7 @@ mod tests {
             );
             let r = kql(&src);
             assert_eq!(
-                r.query.filter.as_deref(),
+                r.query.filter(),
                 Some(format!("name eq {decoded}").as_str()),
                 "{value:?}"
             );
@@ -2441,7 +2885,7 @@ mod tests {
                 percent_encoding::percent_decode_str(sent)
                     .decode_utf8()
                     .unwrap(),
-                *r.query.filter.as_ref().unwrap()
+                r.query.filter().unwrap()
             );
         }
     }
@@ -2484,7 +2928,7 @@ mod tests {
         ];
         for (pat, d, e) in rows {
             let r = kql(&format!("SELECT name FROM account WHERE name LIKE '{pat}'"));
-            assert_eq!(r.query.filter.as_deref(), Some(d), "{pat}");
+            assert_eq!(r.query.filter(), Some(d), "{pat}");
             assert_eq!(r.query_string, format!("$select=name&$filter={e}"), "{pat}");
         }
         // the escaping itself, for the characters the validator keeps out
@@ -2540,7 +2984,7 @@ mod tests {
             );
             let r = kql(&src);
             assert_eq!(
-                r.query.filter.as_deref(),
+                r.query.filter(),
                 Some(
                     format!("Microsoft.Dynamics.CRM.In(PropertyName='name',PropertyValues={json})")
                         .as_str()
@@ -2568,14 +3012,14 @@ mod tests {
             let r = kql(&format!("SELECT name FROM account WHERE name = '{kql_text}'"));
             let quoted = format!("'{kql_text}'");
             let expected = format!("name eq {quoted}");
-            proptest::prop_assert_eq!(r.query.filter.as_deref(), Some(expected.as_str()));
+            proptest::prop_assert_eq!(r.query.filter(), Some(expected.as_str()));
             let sent = r.query_string.split_once("&$filter=").map(|(_, f)| f).unwrap_or_default();
             proptest::prop_assert!(sent.bytes().all(|b| b.is_ascii_graphic() && b != b'&' && b != b'#' && b != b'+'));
             let decoded = percent_encoding::percent_decode_str(sent).decode_utf8().unwrap();
             proptest::prop_assert_eq!(decoded.as_ref(), expected.as_str());
 
             let r = kql(&format!("SELECT name FROM account WHERE name IN ('{kql_text}', 'y')"));
-            let f = r.query.filter.unwrap_or_default();
+            let f = r.query.filter().unwrap_or_default();
             let json = f
                 .strip_prefix("Microsoft.Dynamics.CRM.In(PropertyName='name',PropertyValues=")
                 .and_then(|rest| rest.strip_suffix(')'))
@@ -2785,7 +3229,7 @@ mod tests {
         ));
         assert!(r
             .query
-            .filter
+            .filter()
             .unwrap()
             .starts_with("Microsoft.Dynamics.CRM.In("));
         // written out, each value is one
@@ -2813,10 +3257,7 @@ mod tests {
         };
         let r = kql(&format!("SELECT {} FROM account", fields(15)));
         assert_eq!(
-            r.query
-                .expand
-                .as_deref()
-                .map(|e| e.matches("($select=a)").count()),
+            r.query.expand().map(|e| e.matches("($select=a)").count()),
             Some(15)
         );
         let src = format!("SELECT {}, n1.b FROM account", fields(17));
@@ -2980,14 +3421,346 @@ mod tests {
     #[test]
     fn built_in_map_is_sorted_and_well_formed() {
         for pair in TABLES.windows(2) {
-            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
+            assert!(
+                pair[0].logical < pair[1].logical,
+                "{} before {}",
+                pair[0].logical,
+                pair[1].logical
+            );
         }
-        for (logical, set, pk) in TABLES {
-            assert_eq!(ident_problem(logical), None);
-            assert_eq!(ident_problem(set), None);
-            assert_eq!(ident_problem(pk), None);
-            assert_eq!(table_entry(logical).map(|e| e.1), Some(*set));
-            assert_eq!(table_entry(set).map(|e| e.2), Some(*pk));
+        for pair in BY_SET.windows(2) {
+            assert!(TABLES[pair[0]].set < TABLES[pair[1]].set);
         }
+        for e in TABLES {
+            for name in [e.logical, e.set, e.key] {
+                assert_eq!(ident_problem(name), None);
+                assert_eq!(
+                    name,
+                    name.to_ascii_lowercase(),
+                    "built-in names are lower case"
+                );
+            }
+            // (table_lookup relies on it)
+            assert!(
+                TABLES.iter().all(|o| o.logical != e.set),
+                "{} is a logical name",
+                e.set
+            );
+            assert_eq!(
+                table_lookup(e.logical).map(|(f, x)| (f.set, x)),
+                Some((e.set, true))
+            );
+            assert_eq!(
+                table_lookup(e.set).map(|(f, x)| (f.key, x)),
+                Some((e.key, true))
+            );
+            assert_eq!(
+                e.case_help,
+                format!(
+                    "names are case-sensitive: the built-in map has `{}` → `{}`; or set the entity set (`Options::entity_set`, `--entity-set`)",
+                    e.logical, e.set
+                )
+            );
+        }
+    }
+
+    /// `table_lookup` finds what the definitions find: the entry whose
+    /// logical name, else entity set name, is `name` exactly; else the first
+    /// entry either of whose names is `name` ignoring case.
+    #[test]
+    fn table_lookup_matches_its_definition() {
+        let exact = |name: &str| {
+            TABLES
+                .iter()
+                .find(|e| e.logical == name)
+                .or_else(|| TABLES.iter().find(|e| e.set == name))
+        };
+        let ignoring_case = |name: &str| {
+            TABLES
+                .iter()
+                .find(|e| e.logical.eq_ignore_ascii_case(name) || e.set.eq_ignore_ascii_case(name))
+        };
+        let mut names: Vec<String> = vec![
+            "".into(),
+            "a".into(),
+            "zzz".into(),
+            "Accounts".into(),
+            "ACCOUNT".into(),
+            "accountS".into(),
+            "accounts2".into(),
+            "accoun".into(),
+            "naïve".into(),
+            "Naïve".into(),
+            "new_project".into(),
+            "Leads".into(),
+            "usersettingsCollection".into(),
+        ];
+        for e in TABLES {
+            for n in [e.logical, e.set] {
+                names.push(n.into());
+                names.push(n.to_ascii_uppercase());
+                let mut cap = n.to_string();
+                cap[..1].make_ascii_uppercase();
+                names.push(cap);
+                names.push(format!("{n}x"));
+                names.push(n[..n.len() - 1].to_string());
+            }
+        }
+        for name in &names {
+            let want = exact(name)
+                .map(|e| (e, true))
+                .or_else(|| ignoring_case(name).map(|e| (e, false)));
+            let got = table_lookup(name);
+            assert_eq!(
+                got.map(|(e, x)| (e.logical, x)),
+                want.map(|(e, x)| (e.logical, x)),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn pluralize_matches_its_definition() {
+        // the heuristic as first written, with a lower-cased copy
+        fn reference(name: &str) -> String {
+            let lower = name.to_ascii_lowercase();
+            if let Some(stem) = name.strip_suffix(['y', 'Y']) {
+                let before = stem.chars().last().map(|c| c.to_ascii_lowercase());
+                if before.is_some_and(|c| c.is_ascii_alphabetic() && !"aeiou".contains(c)) {
+                    return format!("{stem}ies");
+                }
+            }
+            if ["s", "x", "z", "ch", "sh"]
+                .iter()
+                .any(|e| lower.ends_with(e))
+            {
+                format!("{name}es")
+            } else {
+                format!("{name}s")
+            }
+        }
+        for name in [
+            "",
+            "y",
+            "Y",
+            "ay",
+            "by",
+            "BY",
+            "new_y",
+            "_y",
+            "1y",
+            "s",
+            "S",
+            "box",
+            "BOX",
+            "buzz",
+            "church",
+            "CHURCH",
+            "wish",
+            "WiSh",
+            "h",
+            "ch",
+            "sh",
+            "ah",
+            "bath",
+            "widget",
+            "class",
+            "new_project",
+            "Accounts",
+        ] {
+            assert_eq!(pluralize(name), reference(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn headers_serialise_as_the_sorted_map() {
+        for if_none_match in [false, true] {
+            for prefer in [
+                None,
+                Some(MAX_PAGE_SIZE),
+                Some(1),
+                Some(100),
+                Some(u64::MAX),
+            ] {
+                let h = Headers {
+                    if_none_match,
+                    prefer: prefer.map(Headers::prefer_page_size),
+                };
+                let mut map = std_headers();
+                if if_none_match {
+                    map.insert("If-None-Match".into(), "null".into());
+                }
+                if let Some(n) = prefer {
+                    map.insert("Prefer".into(), format!("odata.maxpagesize={n}"));
+                }
+                let listed: Vec<(String, String)> =
+                    h.iter().map(|(k, v)| (k.into(), v.into())).collect();
+                assert_eq!(listed, map.clone().into_iter().collect::<Vec<_>>());
+                assert_eq!(
+                    serde_json::to_string(&h).unwrap(),
+                    serde_json::to_string(&map).unwrap()
+                );
+                assert_eq!(format!("{h:?}"), format!("{map:?}"));
+                assert_eq!(h.len(), map.len());
+                assert!(!h.is_empty());
+                for k in [
+                    "Accept",
+                    "If-None-Match",
+                    "OData-MaxVersion",
+                    "OData-Version",
+                    "Prefer",
+                    "accept",
+                    "X",
+                ] {
+                    assert_eq!(h.get(k), map.get(k).map(String::as_str), "{k}");
+                }
+            }
+        }
+        let mut digits = String::new();
+        for n in [
+            0,
+            1,
+            9,
+            10,
+            99,
+            100,
+            5000,
+            12345,
+            u64::from(u32::MAX),
+            u64::MAX,
+        ] {
+            digits.clear();
+            push_u64(&mut digits, n);
+            assert_eq!(digits, n.to_string());
+        }
+    }
+
+    /// The tokens written with their encoded form encode to it.
+    #[test]
+    fn emitter_tokens_are_encoded() {
+        for (decoded, encoded) in [
+            (",", "%2C"),
+            ("($select=", "(%24select%3D"),
+            (")", ")"),
+            (" asc", "%20asc"),
+            (" desc", "%20desc"),
+        ] {
+            let mut out = String::new();
+            push_percent_encoded(&mut out, decoded);
+            assert_eq!(out, encoded);
+        }
+        let mut e = Emitter::with_capacity(0);
+        let mark = e.open(SELECT);
+        e.close(SELECT, mark, false);
+        let mark = e.open(ORDERBY);
+        e.name("a");
+        e.token(" asc", "%20asc");
+        e.close(ORDERBY, mark, false);
+        let mark = e.open(TOP);
+        e.close(TOP, mark, false);
+        assert_eq!(e.encoded, e.query.encode());
+        assert_eq!(e.encoded, "$orderby=a%20asc");
+    }
+
+    /// The one-buffer options agree with five separate optional strings.
+    #[test]
+    fn query_options_match_their_definition() {
+        let values = ["id,name", "", "a b&c=d", "nav($select=x)", "300"];
+        // every subset of the options, with and without an empty value
+        for present in 0u32..32 {
+            let mut q = QueryOptions::default();
+            let mut want: Vec<(&str, &str)> = Vec::new();
+            for (k, name) in OPTION_NAMES.iter().enumerate() {
+                if present & (1 << k) == 0 {
+                    continue;
+                }
+                let mark = q.open(k);
+                q.text.push_str(values[k]);
+                q.close(k, mark, true);
+                want.push((name, values[k]));
+            }
+            assert_eq!(q.pairs().collect::<Vec<_>>(), want);
+            let getters = [q.select(), q.expand(), q.filter(), q.orderby(), q.top()];
+            for (k, name) in OPTION_NAMES.iter().enumerate() {
+                let v = want.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
+                assert_eq!(getters[k], v, "{name}");
+            }
+            let decoded: Vec<String> = want.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            assert_eq!(q.as_str(), decoded.join("&"));
+            assert_eq!(q.is_empty(), want.is_empty());
+            let encoded: Vec<String> = want
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        percent_encoding::utf8_percent_encode(v, URI_COMPONENT)
+                    )
+                })
+                .collect();
+            assert_eq!(q.encode(), encoded.join("&"));
+            // an object with the keys in emission order
+            let members: Vec<String> = want
+                .iter()
+                .map(|(k, v)| format!("{:?}:{}", k, serde_json::to_string(v).unwrap()))
+                .collect();
+            assert_eq!(
+                serde_json::to_string(&q).unwrap(),
+                format!("{{{}}}", members.join(","))
+            );
+        }
+        // an empty value is dropped unless kept
+        let mut q = QueryOptions::default();
+        let mark = q.open(SELECT);
+        q.close(SELECT, mark, false);
+        let mark = q.open(ORDERBY);
+        q.text.push_str("a asc");
+        q.close(ORDERBY, mark, false);
+        let mark = q.open(TOP);
+        q.close(TOP, mark, false);
+        assert_eq!(q.as_str(), "$orderby=a asc");
+        assert_eq!(q.pairs().collect::<Vec<_>>(), [("$orderby", "a asc")]);
+        assert_eq!(format!("{q:?}"), r#"{"$orderby": "a asc"}"#);
+    }
+
+    /// The one-pass `ident_problem` agrees with the definition.
+    #[test]
+    fn ident_problem_matches_its_definition() {
+        fn reference(s: &str) -> Option<Problem> {
+            let first = s.chars().next()?;
+            if first.is_ascii_digit() {
+                return Some(Problem::Digit);
+            }
+            if let Some(c) = s
+                .chars()
+                .find(|&c| !(c.is_ascii_alphanumeric() || c == '_'))
+            {
+                return Some(Problem::Char(c));
+            }
+            let lower = s.to_ascii_lowercase();
+            RESERVED
+                .contains(&lower.as_str())
+                .then_some(Problem::Keyword)
+        }
+        let mut names: Vec<String> = [
+            "a", "A", "_", "_1", "a1", "1", "9a", "ab", "Ab", "eq", "EQ", "eQ", "eq1", "eq_",
+            "_eq", "divby", "DIVBY", "divbyx", "nan", "NaN", "inf", "INF", "in", "is", "null",
+            "nul", "a b", "a.b", "a-b", "é", "aé", "naïve", "名前", "a\u{0}", "a\n", "\u{7f}",
+            "[x]", "`", "@", "{", "Z", "z", "~",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        names.extend(RESERVED.iter().map(|k| k.to_string()));
+        names.extend(RESERVED.iter().map(|k| k.to_ascii_uppercase()));
+        names.extend(RESERVED.iter().map(|k| format!("{k}s")));
+        for b in 0u8..=127 {
+            names.push(char::from(b).to_string());
+            names.push(format!("a{}", char::from(b)));
+            names.push(format!("n{}t", char::from(b)));
+        }
+        for name in &names {
+            assert_eq!(ident_problem(name), reference(name), "{name:?}");
+        }
+        assert_eq!(ident_problem(""), Some(Problem::Empty));
     }
 }
