@@ -501,19 +501,8 @@ impl Lowerer {
         self.out.push_str("\":");
     }
 
-    fn u64(&mut self, mut n: u64) {
-        // the digits without the formatting machinery
-        let mut buf = [0u8; 20];
-        let mut i = buf.len();
-        loop {
-            i -= 1;
-            buf[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.out.extend(buf[i..].iter().map(|&d| char::from(d)));
+    fn u64(&mut self, n: u64) {
+        super::push_u64(&mut self.out, n);
     }
 
     fn fields(&mut self, selection: &Selection<'_>) {
