@@ -843,13 +843,16 @@ impl Lowerer {
                 for (i, v) in values.iter().enumerate() {
                     match &v.literal {
                         // The common case inline: a string with nothing to
-                        // escape, written with its separator in two copies.
+                        // escape, copied in one piece between its quotes.
                         Literal::String(s)
                             if s.len() <= self.max_string_chars
                                 && plain_len(s, false) == s.len() =>
                         {
                             self.out.reserve(s.len() + 4);
-                            self.out.push_str(if i > 0 { ", '" } else { "'" });
+                            if i > 0 {
+                                self.out.push_str(", ");
+                            }
+                            self.out.push('\'');
                             self.out.push_str(s);
                             self.out.push('\'');
                         }
