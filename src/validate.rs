@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::fmt;
 
 use crate::ast::{self, CmpOp, Direction, Expr, SelectItem, TableSource};
 use crate::error::{one_line, Code, Error, Errors};
@@ -17,7 +18,7 @@ pub(crate) fn validate<'a>(
     target: Option<Target>,
     options: &Options,
 ) -> Result<ir::Query<'a>, Errors> {
-    let mut v = Validator {
+    let v = Validator {
         lang,
         target,
         extended: options.extended,
@@ -26,58 +27,59 @@ pub(crate) fn validate<'a>(
         warnings: Vec::new(),
         predicates: 0,
     };
-    let out = v.query(q);
-    if v.errors.is_empty() {
-        if let Some(mut out) = out {
-            out.warnings = v.warnings;
-            return Ok(out);
-        }
-        v.errors.push(Error::new(
-            Code::Internal,
-            q.span,
-            "validation produced no query and no error",
-        ));
-    }
-    v.errors.sort_by_key(|e| (e.span.start, e.span.end));
-    let mut all = v.errors;
-    all.extend(v.warnings);
-    Err(Errors(all))
+    v.query(q)
 }
 
-/// Names seen so far, compared exactly: the first few are kept in place and
-/// scanned (no hashing, no allocation for the usual short lists), the rest
-/// go to a hash set, so duplicate detection stays linear in the list.
-struct Seen<'q> {
-    few: [&'q str; Seen::FEW],
-    n: usize,
+/// Exact duplicate detection for a list being built (the SELECT list, the
+/// sort keys). While fewer than [`Repeats::FEW`] names are kept, a new name
+/// is compared with the kept ones where they are, in the list itself: no
+/// copy, no hashing, no allocation for the usual short lists. Past that a
+/// hash set takes over, filled once from the tree's texts of every earlier
+/// item (a dropped repeat has the text of a kept name, so it adds nothing),
+/// so duplicate detection stays linear in the list.
+struct Repeats<'q> {
     many: Option<HashSet<&'q str>>,
 }
 
-impl<'q> Seen<'q> {
+impl<'q> Repeats<'q> {
     const FEW: usize = 8;
 
     fn new() -> Self {
-        Seen {
-            few: [""; Seen::FEW],
-            n: 0,
-            many: None,
-        }
+        Repeats { many: None }
     }
 
-    /// Adds `name`; `false` when it was already there (as `HashSet::insert`).
-    fn insert(&mut self, name: &'q str) -> bool {
-        if self.n < Seen::FEW {
-            if self.few[..self.n].contains(&name) {
-                return false;
+    /// Whether `text` repeats a kept name (and, when it does not, records it).
+    /// `kept`: the names kept so far; `earlier`: the texts, borrowed from
+    /// the tree, of the items before this one that named a field.
+    fn repeat<'k, I: Iterator<Item = &'q str>>(
+        &mut self,
+        text: &'q str,
+        mut kept: impl ExactSizeIterator<Item = &'k str>,
+        earlier: impl FnOnce() -> I,
+    ) -> bool {
+        if self.many.is_none() {
+            if kept.len() < Repeats::FEW {
+                return kept.any(|k| k == text);
             }
-            self.few[self.n] = name;
-            self.n += 1;
-            return true;
+            self.many = Some(earlier().collect());
         }
-        let few = &self.few;
-        self.many
-            .get_or_insert_with(|| few.iter().copied().collect())
-            .insert(name)
+        self.many.as_mut().is_some_and(|set| !set.insert(text))
+    }
+}
+
+/// The text an item of the SELECT list names a field by (see
+/// [`Validator::selection`]), borrowed from the tree; `None` when it names none.
+fn select_text<'q>(item: &'q SelectItem<'_>) -> Option<&'q str> {
+    match item {
+        SelectItem::Expr { expr, .. } => match expr {
+            Expr::Column { ident } => Some(&ident.name),
+            Expr::String { value, .. } => Some(value),
+            Expr::Number { text, .. } => Some(text),
+            Expr::Bool { value, .. } => Some(if *value { "TRUE" } else { "FALSE" }),
+            Expr::Null { .. } => Some("NULL"),
+            _ => None,
+        },
+        SelectItem::Wildcard { .. } => None,
     }
 }
 
@@ -89,11 +91,6 @@ struct Validator<'o> {
     errors: Vec<Error>,
     warnings: Vec<Error>,
     predicates: usize,
-}
-
-/// `Some(x)` only when every part is `Some`.
-macro_rules! all_some {
-    ($($e:expr),*) => { (|| Some(($($e?),*)))() };
 }
 
 impl<'o> Validator<'o> {
@@ -119,7 +116,24 @@ impl<'o> Validator<'o> {
         }
     }
 
-    fn query<'a>(&mut self, q: &ast::Query<'a>) -> Option<ir::Query<'a>> {
+    /// Every problem found: the errors in source order, then the warnings.
+    #[cold]
+    fn into_errors(mut self, span: Span) -> Errors {
+        if self.errors.is_empty() {
+            self.errors.push(Error::new(
+                Code::Internal,
+                span,
+                "validation produced no query and no error",
+            ));
+        }
+        self.errors.sort_by_key(|e| (e.span.start, e.span.end));
+        let mut all = self.errors;
+        all.extend(self.warnings);
+        Errors(all)
+    }
+
+    /// The query, built in place as the result (it is a few hundred bytes).
+    fn query<'a>(mut self, q: &ast::Query<'a>) -> Result<ir::Query<'a>, Errors> {
         let head = Span::new(q.span.start, q.span.start + 6);
         if let Some(t) = self.target {
             if !self.lang.targets().contains(&t) {
@@ -191,11 +205,22 @@ impl<'o> Validator<'o> {
         });
         let ok_limit = q.limit.is_none() || limit.is_some();
         let ok_offset = q.offset.is_none() || offset.is_some();
-        let (selection, object, filter, order_by) = all_some!(selection, object, filter, order_by)?;
-        if !ok_limit || !ok_offset {
-            return None;
+        let complete = selection.is_some()
+            && object.is_some()
+            && filter.is_some()
+            && order_by.is_some()
+            && ok_limit
+            && ok_offset;
+        if !complete || !self.errors.is_empty() {
+            return Err(self.into_errors(q.span));
         }
-        Some(ir::Query {
+        // (each part is moved once, straight into the result)
+        let (Some(selection), Some(object), Some(filter), Some(order_by)) =
+            (selection, object, filter, order_by)
+        else {
+            return Err(self.into_errors(q.span));
+        };
+        Ok(ir::Query {
             lang: self.lang,
             target: self.target,
             extended: self.extended,
@@ -205,7 +230,7 @@ impl<'o> Validator<'o> {
             order_by,
             limit,
             offset,
-            warnings: Vec::new(),
+            warnings: self.warnings,
         })
     }
 
@@ -224,11 +249,10 @@ impl<'o> Validator<'o> {
 
     fn selection<'a>(&mut self, q: &ast::Query<'a>) -> Option<ir::Selection<'a>> {
         let mut fields: Vec<Field<'a>> = Vec::with_capacity(q.select.len());
-        // the text of each field kept, borrowed from the tree
-        let mut seen = Seen::new();
+        let mut seen = Repeats::new();
         let mut wildcard = None;
         let mut ok = true;
-        for item in &q.select {
+        for (i, item) in q.select.iter().enumerate() {
             match item {
                 SelectItem::Wildcard { span } => {
                     if q.select.len() > 1 {
@@ -283,13 +307,15 @@ impl<'o> Validator<'o> {
                             Some((self.literal_field(Cow::Borrowed("NULL"), *span), "NULL"))
                         }
                         other => {
-                            self.unsupported(other, "a property name in the SELECT list");
+                            self.unsupported(other, &"a property name in the SELECT list");
                             None
                         }
                     };
                     match field {
                         Some((f, text)) => {
-                            if !seen.insert(text) {
+                            let kept = fields.iter().map(|f| &*f.path);
+                            let earlier = || q.select[..i].iter().filter_map(select_text);
+                            if seen.repeat(text, kept, earlier) {
                                 self.warn(
                                     Error::new(
                                         Code::DuplicateField,
@@ -373,16 +399,19 @@ impl<'o> Validator<'o> {
         object
     }
 
-    fn order_by<'a>(&mut self, items: &[ast::OrderItem<'a>]) -> Option<Vec<ir::OrderKey<'a>>> {
+    fn order_by<'q, 'a>(
+        &mut self,
+        items: &'q [ast::OrderItem<'a>],
+    ) -> Option<Vec<ir::OrderKey<'a>>> {
         let mut keys: Vec<ir::OrderKey<'a>> = Vec::with_capacity(items.len());
-        let mut seen = Seen::new();
+        let mut seen = Repeats::new();
         let mut ok = true;
         if items.len() > 1 {
             if let Some(second) = items.get(1) {
                 self.dql_documented(second.span, "sorting by several keys");
             }
         }
-        for it in items {
+        for (i, it) in items.iter().enumerate() {
             if it.direction.is_none() && self.lang == Lang::Dql && !self.extended {
                 self.err(
                     Error::new(
@@ -395,17 +424,20 @@ impl<'o> Validator<'o> {
                 ok = false;
             }
             let Some(field) =
-                self.field(&it.expr, Code::OrderByTarget, "a property name to sort by")
+                self.field(&it.expr, Code::OrderByTarget, &"a property name to sort by")
             else {
                 ok = false;
                 continue;
             };
             // `field` only accepts a column: its name, borrowed from the tree
-            let text = match &it.expr {
-                Expr::Column { ident } => &*ident.name,
-                _ => "",
+            let column = |it: &'q ast::OrderItem<'a>| match &it.expr {
+                Expr::Column { ident } => Some(&*ident.name),
+                _ => None,
             };
-            if !seen.insert(text) {
+            let text = column(it).unwrap_or("");
+            let kept = keys.iter().map(|k| &*k.field.path);
+            let earlier = || items[..i].iter().filter_map(column);
+            if seen.repeat(text, kept, earlier) {
                 self.warn(
                     Error::new(
                         Code::DuplicateOrderKey,
@@ -426,40 +458,53 @@ impl<'o> Validator<'o> {
     }
 
     fn count(&mut self, e: &Expr<'_>, what: &str) -> Option<Count> {
-        let bad = |span| {
+        if let Expr::Number { text, span } = e {
+            if let Some(value) = parse_count(text) {
+                return Some(Count { value, span: *span });
+            }
+        }
+        self.bad_count(e.span(), what);
+        None
+    }
+
+    #[cold]
+    fn bad_count(&mut self, span: Span, what: &str) {
+        self.err(
             Error::new(
                 Code::LimitValue,
                 span,
                 format!("`{what}` must be a whole number from 0 to 18446744073709551615"),
             )
-            .with_help(format!("write e.g. `{what} 100`"))
-        };
-        match e {
-            Expr::Number { text, span } => match text.parse::<u64>() {
-                Ok(value) if text.bytes().all(|b| b.is_ascii_digit()) => {
-                    Some(Count { value, span: *span })
-                }
-                _ => {
-                    self.err(bad(*span));
-                    None
-                }
-            },
-            other => {
-                self.err(bad(other.span()));
-                None
-            }
-        }
+            .with_help(format!("write e.g. `{what} 100`")),
+        );
     }
 
     /// A property reference, or an error naming what was written instead.
-    fn field<'a>(&mut self, e: &Expr<'a>, code: Code, expected: &str) -> Option<Field<'a>> {
-        match e {
-            Expr::Column { ident } => Some(Field {
+    ///
+    /// `expected` is only formatted when an error is reported, so a caller
+    /// can pass `&format_args!(…)` without allocating on the accepted path.
+    fn field<'a>(
+        &mut self,
+        e: &Expr<'a>,
+        code: Code,
+        expected: &dyn fmt::Display,
+    ) -> Option<Field<'a>> {
+        if let Expr::Column { ident } = e {
+            return Some(Field {
                 path: ident.name.clone(),
                 span: ident.span,
                 from_literal: false,
                 ty: None,
-            }),
+            });
+        }
+        self.not_a_field(e, code, expected);
+        None
+    }
+
+    #[cold]
+    fn not_a_field(&mut self, e: &Expr<'_>, code: Code, expected: &dyn fmt::Display) {
+        match e {
+            Expr::Column { .. } => {}
             Expr::String { .. }
             | Expr::Number { .. }
             | Expr::Bool { .. }
@@ -470,17 +515,13 @@ impl<'o> Validator<'o> {
                     e.span(),
                     format!("expected {expected}, found a literal"),
                 ));
-                None
             }
-            other => {
-                self.unsupported(other, expected);
-                None
-            }
+            other => self.unsupported(other, expected),
         }
     }
 
     /// Reports an expression that has no place where it stands, naming the construct.
-    fn unsupported(&mut self, e: &Expr<'_>, expected: &str) {
+    fn unsupported(&mut self, e: &Expr<'_>, expected: &dyn fmt::Display) {
         let span = e.span();
         let err = match e {
             Expr::Call { name, .. } => Error::new(
@@ -600,10 +641,12 @@ impl<'o> Validator<'o> {
                 let field = self.field(
                     expr,
                     Code::ExpectedProperty,
-                    "a property name before `LIKE`",
+                    &"a property name before `LIKE`",
                 );
                 let pattern = self.like_pattern(pattern);
-                let (field, pattern) = all_some!(field, pattern)?;
+                let (Some(field), Some(pattern)) = (field, pattern) else {
+                    return None;
+                };
                 Some(match pattern {
                     Classified::Pattern(p) => Cond::Like {
                         field,
@@ -653,7 +696,8 @@ impl<'o> Validator<'o> {
             } => {
                 self.count_predicate();
                 self.dql_documented(*span, if *not { "`NOT IN`" } else { "`IN`" });
-                let field = self.field(expr, Code::ExpectedProperty, "a property name before `IN`");
+                let field =
+                    self.field(expr, Code::ExpectedProperty, &"a property name before `IN`");
                 if list.is_empty() {
                     self.err(
                         Error::new(Code::EmptyInList, *span, "the `IN` list is empty")
@@ -709,7 +753,7 @@ impl<'o> Validator<'o> {
                 self.count_predicate();
                 self.dql_documented(*span, if *not { "`IS NOT NULL`" } else { "`IS NULL`" });
                 let field =
-                    self.field(expr, Code::ExpectedProperty, "a property name before `IS`")?;
+                    self.field(expr, Code::ExpectedProperty, &"a property name before `IS`")?;
                 Some(Cond::IsNull {
                     field,
                     negated: *not,
@@ -722,7 +766,7 @@ impl<'o> Validator<'o> {
             | Expr::Arith { .. }
             | Expr::Neg { .. }
             | Expr::Subquery { .. } => {
-                self.unsupported(e, "a condition");
+                self.unsupported(e, &"a condition");
                 None
             }
             Expr::Column { ident } => {
@@ -820,7 +864,7 @@ impl<'o> Validator<'o> {
         let field = self.field(
             lhs,
             Code::ExpectedProperty,
-            &format!("a property name on the left of `{}`", op.symbol()),
+            &format_args!("a property name on the left of `{}`", op.symbol()),
         );
         let value = if let Expr::Column { ident } = rhs {
             self.err(
@@ -848,7 +892,9 @@ impl<'o> Validator<'o> {
         } else {
             self.value(rhs)
         };
-        let (field, value) = all_some!(field, value)?;
+        let (Some(field), Some(value)) = (field, value) else {
+            return None;
+        };
         Some(Cond::Compare {
             field,
             op,
@@ -935,7 +981,7 @@ impl<'o> Validator<'o> {
                 return None;
             }
             other => {
-                self.unsupported(other, "a literal value");
+                self.unsupported(other, &"a literal value");
                 return None;
             }
         };
@@ -959,7 +1005,7 @@ impl<'o> Validator<'o> {
                         .with_help("write e.g. `LIKE '%kw%'`"),
                     );
                 }
-                other => self.unsupported(other, "a quoted string pattern"),
+                other => self.unsupported(other, &"a quoted string pattern"),
             }
             return None;
         };
@@ -977,7 +1023,15 @@ impl<'o> Validator<'o> {
             return None;
         }
         let forms = "KQL supports '%kw', 'kw%' and '%kw%'";
-        if value.contains('_') {
+        let s: &str = value;
+        let b = s.as_bytes();
+        // One pass over the pattern: is there a `_`, and how many `%`?
+        let (mut underscore, mut percents) = (false, 0usize);
+        for &c in b {
+            underscore |= c == b'_';
+            percents += usize::from(c == b'%');
+        }
+        if underscore {
             self.err(
                 Error::new(
                     Code::LikePattern,
@@ -988,11 +1042,10 @@ impl<'o> Validator<'o> {
             );
             return None;
         }
-        let s: &str = value;
-        let (lead, trail) = (s.starts_with('%'), s.len() >= 2 && s.ends_with('%'));
+        let lead = b.first() == Some(&b'%');
+        let trail = b.len() >= 2 && b.last() == Some(&b'%');
         let inner_start = usize::from(lead);
         let inner_end = if trail { s.len() - 1 } else { s.len() };
-        let inner = s.get(inner_start..inner_end.max(inner_start)).unwrap_or("");
         if s == "%" || s == "%%" {
             if !self.extended {
                 self.err(
@@ -1003,7 +1056,8 @@ impl<'o> Validator<'o> {
             }
             return Some(Classified::Any);
         }
-        if inner.contains('%') {
+        // a `%` that is neither the leading nor the trailing one is inside
+        if percents > usize::from(lead) + usize::from(trail) {
             self.err(
                 Error::new(
                     Code::LikePattern,
@@ -1018,7 +1072,7 @@ impl<'o> Validator<'o> {
         }
         let text = match value {
             Cow::Borrowed(b) => Cow::Borrowed(b.get(inner_start..inner_end).unwrap_or("")),
-            Cow::Owned(_) => Cow::Owned(inner.to_owned()),
+            Cow::Owned(o) => Cow::Owned(o.get(inner_start..inner_end).unwrap_or("").to_owned()),
         };
         match (lead, trail) {
             (true, true) => Some(Classified::Pattern(LikePattern::Contains(text))),
@@ -1045,6 +1099,21 @@ impl<'o> Validator<'o> {
             }
         }
     }
+}
+
+/// `text` as a `u64` when it is only ASCII digits (no sign) and fits:
+/// what `text.parse::<u64>()` gives for an all-digit text, in one pass.
+fn parse_count(text: &str) -> Option<u64> {
+    if text.is_empty() {
+        return None;
+    }
+    text.bytes().try_fold(0u64, |n, b| {
+        if b.is_ascii_digit() {
+            n.checked_mul(10)?.checked_add(u64::from(b - b'0'))
+        } else {
+            None
+        }
+    })
 }
 
 enum Classified<'a> {
@@ -1257,6 +1326,30 @@ fn classify_temporal(s: &str) -> Temporal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_parse_as_str_parse_does_for_digits() {
+        for t in [
+            "",
+            "0",
+            "007",
+            "100",
+            "18446744073709551615",
+            "18446744073709551616",
+            "99999999999999999999",
+            "+5",
+            "-1",
+            "1.0",
+            "1e3",
+            "١",
+        ] {
+            let want = t
+                .parse::<u64>()
+                .ok()
+                .filter(|_| t.bytes().all(|b| b.is_ascii_digit()));
+            assert_eq!(parse_count(t), want, "{t:?}");
+        }
+    }
 
     #[test]
     fn repeats_in_long_lists_are_dropped_in_order() {

@@ -72,6 +72,25 @@ pub struct Translation {
     pub warnings: Vec<Error>,
 }
 
+/// Every two-digit number `00`–`99`, in order.
+const DIGIT_PAIRS: &str = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
+
+/// Appends `n` in decimal, as `write!(out, "{n}")` does but without the
+/// formatting machinery: two digits at a time, each pair one copy.
+pub(crate) fn push_u64(out: &mut String, n: u64) {
+    if n >= 100 {
+        push_u64(out, n / 100);
+        let k = (n % 100) as usize * 2;
+        out.push_str(&DIGIT_PAIRS[k..k + 2]);
+    } else if n >= 10 {
+        let k = n as usize * 2;
+        out.push_str(&DIGIT_PAIRS[k..k + 2]);
+    } else {
+        let k = n as usize * 2 + 1;
+        out.push_str(&DIGIT_PAIRS[k..k + 1]);
+    }
+}
+
 /// Lowers a validated query for `target`.
 pub fn lower(
     q: &ir::Query<'_>,
@@ -82,5 +101,35 @@ pub fn lower(
         Target::Salesforce => soql::lower(q, options).map(|(r, w)| (Request::Salesforce(r), w)),
         Target::Dynamics => odata::lower(q, options).map(|(r, w)| (Request::Dynamics(r), w)),
         Target::Sugarcrm => sugar::lower(q, options).map(|(r, w)| (Request::Sugarcrm(r), w)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn push_u64_writes_decimal() {
+        let mut n = 1u64;
+        let mut cases = vec![
+            0,
+            9,
+            10,
+            99,
+            100,
+            101,
+            999,
+            1000,
+            2000,
+            u64::MAX,
+            u64::MAX - 1,
+        ];
+        while let Some(m) = n.checked_mul(7) {
+            cases.extend([n, n - 1, n + 1]);
+            n = m;
+        }
+        for n in cases {
+            let mut s = String::from("x");
+            super::push_u64(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
     }
 }

@@ -284,41 +284,126 @@ enum BadName {
     BadChar(char),
 }
 
+/// [`NAME_CLASS`] bit: the byte may continue a segment (`[A-Za-z0-9_]`).
+const CONTINUES: u8 = 1;
+/// [`NAME_CLASS`] bit: the byte may start a segment (`[A-Za-z]`).
+const STARTS: u8 = 2;
+
+/// The class bits of each byte in the name grammar (`.` has none and is
+/// handled apart), so checking a byte is one table load and one test.
+const NAME_CLASS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() {
+            STARTS | CONTINUES
+        } else if c.is_ascii_digit() || c == b'_' {
+            CONTINUES
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
 /// Checks `name` against the SOQL identifier grammar: segments
 /// `[A-Za-z][A-Za-z0-9_]*` joined by `.` (one segment when `dots` is false).
-fn check_grammar(name: &str, dots: bool) -> Result<(), BadName> {
-    if name.is_empty() {
+/// Returns the length of the first segment.
+fn check_grammar(name: &str, dots: bool) -> Result<usize, BadName> {
+    let b = name.as_bytes();
+    if b.is_empty() {
         return Err(BadName::Empty);
     }
-    // Bytes, not chars: a valid name is ASCII, and the first byte that is
-    // not allowed starts a character (every byte before it was ASCII).
-    let char_at = |i: usize| name[i..].chars().next().unwrap_or('\0');
-    let mut at_start = true;
-    for (i, &b) in name.as_bytes().iter().enumerate() {
-        if b == b'.' {
-            if !dots {
-                return Err(BadName::Dotted);
-            }
-            if at_start {
-                return Err(BadName::EmptySegment);
-            }
-            at_start = true;
-        } else if at_start {
-            if !b.is_ascii_alphabetic() {
-                return Err(BadName::BadStart(char_at(i)));
-            }
-            at_start = false;
-        } else if !(b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(BadName::BadChar(char_at(i)));
+    // What the next byte must be: STARTS at the start of a segment.
+    let mut need = STARTS;
+    let mut head = b.len();
+    for (i, &c) in b.iter().enumerate() {
+        if NAME_CLASS[usize::from(c)] & need != 0 {
+            need = CONTINUES;
+            continue;
         }
+        if c == b'.' && dots && need != STARTS {
+            head = head.min(i);
+            need = STARTS;
+            continue;
+        }
+        // Bytes, not chars: a valid name is ASCII, and the first byte that
+        // is not allowed starts a character (every byte before it was ASCII).
+        let char_at = |i: usize| name[i..].chars().next().unwrap_or('\0');
+        return Err(match (c, need) {
+            (b'.', _) if !dots => BadName::Dotted,
+            (b'.', _) => BadName::EmptySegment,
+            (_, STARTS) => BadName::BadStart(char_at(i)),
+            _ => BadName::BadChar(char_at(i)),
+        });
     }
-    if at_start {
+    if need == STARTS {
         return Err(BadName::EmptySegment);
     }
-    Ok(())
+    Ok(head)
 }
 
-/// The reserved word `segment` spells, if any.
+/// The reserved word that `segment` (a segment that passed
+/// [`check_grammar`]) spells in any letter case, if any: the segment is
+/// packed as [`RESERVED_PACKED`] holds the words and looked up in
+/// [`RESERVED_TABLE`] by its remainder, one division and one comparison.
+fn reserved_word(segment: &[u8]) -> Option<&'static str> {
+    if segment.len() < 2 || segment.len() > 8 {
+        return None;
+    }
+    let mut key = 0u64;
+    for &c in segment {
+        if NAME_CLASS[usize::from(c)] & STARTS == 0 {
+            return None; // a digit or `_`: no reserved word has one
+        }
+        key = key << 8 | u64::from(c & !0x20); // upper case
+    }
+    key <<= 8 * (8 - segment.len());
+    let slot = RESERVED_TABLE[(key % RESERVED_MODULUS) as usize];
+    (slot != 0 && RESERVED_PACKED[slot as usize - 1] == key).then(|| RESERVED[slot as usize - 1])
+}
+
+/// The smallest modulus under which every packed reserved word has its own
+/// remainder (found at compile time).
+const RESERVED_MODULUS: u64 = {
+    let mut m = RESERVED.len();
+    loop {
+        let mut used = [false; 1024];
+        let mut ok = true;
+        let mut i = 0;
+        while i < RESERVED.len() {
+            let r = (RESERVED_PACKED[i] % m as u64) as usize;
+            if used[r] {
+                ok = false;
+            }
+            used[r] = true;
+            i += 1;
+        }
+        if ok {
+            break;
+        }
+        m += 1;
+        assert!(m < 1024, "no small modulus separates the reserved words");
+    }
+    m as u64
+};
+
+/// Remainder → 1 + index into [`RESERVED`] (0: no word).
+const RESERVED_TABLE: [u8; RESERVED_MODULUS as usize] = {
+    let mut t = [0; RESERVED_MODULUS as usize];
+    let mut i = 0;
+    while i < RESERVED.len() {
+        t[(RESERVED_PACKED[i] % RESERVED_MODULUS) as usize] = i as u8 + 1;
+        i += 1;
+    }
+    t
+};
+
+/// The reserved word `segment` spells, if any: the reference for the key
+/// [`check_grammar`] packs (the tests check that they agree).
+#[cfg(test)]
 fn reserved(segment: &str) -> Option<&'static str> {
     let b = segment.as_bytes();
     if b.is_empty() || b.len() > 8 || !b.iter().all(u8::is_ascii_alphabetic) {
@@ -585,9 +670,26 @@ impl Lowerer {
 
     /// Checks a name; reports and returns `false` when SOQL cannot take it.
     fn name(&mut self, name: &str, span: Span, kind: NameKind) -> bool {
+        match check_grammar(name, kind != NameKind::Object) {
+            Ok(head) => match reserved_word(&name.as_bytes()[..head]) {
+                None => true,
+                Some(word) => {
+                    self.reserved_name(name, span, kind, word);
+                    false
+                }
+            },
+            Err(why) => {
+                self.bad_name(name, span, kind, why);
+                false
+            }
+        }
+    }
+
+    #[cold]
+    fn bad_name(&mut self, name: &str, span: Span, kind: NameKind, why: BadName) {
         let what = kind.what();
         let note = kind.note();
-        if let Err(why) = check_grammar(name, kind != NameKind::Object) {
+        {
             let reason = match why {
                 BadName::Empty => "it is empty".to_owned(),
                 BadName::EmptySegment => "it has an empty segment around `.`".to_owned(),
@@ -611,21 +713,25 @@ impl Lowerer {
                 )
                 .with_help(help),
             );
-            return false;
         }
-        let head = name
-            .as_bytes()
-            .iter()
-            .position(|&b| b == b'.')
-            .map_or(name, |dot| &name[..dot]);
-        if let Some(word) = reserved(head) {
-            self.errors.push(
-                Error::new(Code::SoqlReserved, span, format!("invalid salesforce {what} `{name}`{note}: `{word}` is a soql reserved word"))
-                    .with_help(format!("soql reserves `{word}` in any letter case; it cannot start a field or object name")),
-            );
-            return false;
-        }
-        true
+    }
+
+    #[cold]
+    fn reserved_name(&mut self, name: &str, span: Span, kind: NameKind, word: &str) {
+        let what = kind.what();
+        let note = kind.note();
+        self.errors.push(
+            Error::new(
+                Code::SoqlReserved,
+                span,
+                format!(
+                    "invalid salesforce {what} `{name}`{note}: `{word}` is a soql reserved word"
+                ),
+            )
+            .with_help(format!(
+                "soql reserves `{word}` in any letter case; it cannot start a field or object name"
+            )),
+        );
     }
 
     fn cond(&mut self, c: &Cond<'_>, depth: usize) {
@@ -735,10 +841,28 @@ impl Lowerer {
                 self.out
                     .push_str(if *negated { " NOT IN (" } else { " IN (" });
                 for (i, v) in values.iter().enumerate() {
-                    if i > 0 {
-                        self.out.push_str(", ");
+                    match &v.literal {
+                        // The common case inline: a string with nothing to
+                        // escape, copied in one piece between its quotes.
+                        Literal::String(s)
+                            if s.len() <= self.max_string_chars
+                                && plain_len(s, false) == s.len() =>
+                        {
+                            self.out.reserve(s.len() + 4);
+                            if i > 0 {
+                                self.out.push_str(", ");
+                            }
+                            self.out.push('\'');
+                            self.out.push_str(s);
+                            self.out.push('\'');
+                        }
+                        _ => {
+                            if i > 0 {
+                                self.out.push_str(", ");
+                            }
+                            self.value(v);
+                        }
                     }
-                    self.value(v);
                 }
                 self.out.push(')');
             }
@@ -783,6 +907,17 @@ impl Lowerer {
     /// Writes `'<lead><escaped text><trail>'`. `like` escapes the `LIKE`
     /// wildcards `%` and `_` in `text` (never in `lead`/`trail`).
     fn string(&mut self, lead: &str, text: &str, trail: &str, like: bool, span: Span) {
+        // Nothing to escape and short enough: copied in one piece.
+        let len = lead.len() + text.len() + trail.len();
+        if len <= self.max_string_chars && plain_len(text, like) == text.len() {
+            self.out.reserve(len + 2);
+            self.out.push('\'');
+            self.out.push_str(lead);
+            self.out.push_str(text);
+            self.out.push_str(trail);
+            self.out.push('\'');
+            return;
+        }
         self.out.push('\'');
         let body_start = self.out.len();
         if !lead.is_empty() {
@@ -830,32 +965,40 @@ impl Lowerer {
     }
 }
 
-/// Appends `n` in decimal (what `write!(out, "{n}")` does, without the
-/// formatting machinery).
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+use super::push_u64;
+
+/// [`ESCAPE_CLASS`] bit: the byte may need escaping in any string literal,
+/// or starts a control character (`0xC2` leads U+0080–U+00BF, where the C1
+/// controls are).
+const ANY: u8 = 1;
+/// [`ESCAPE_CLASS`] bit: the byte is a `LIKE` wildcard, escaped in a pattern.
+const WILDCARD: u8 = 2;
+
+/// What each byte may need in a SOQL string literal, so the scan for text
+/// to copy unchanged is one table load per byte.
+const ESCAPE_CLASS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = if b < 0x20 || b == 0x7f || b == 0xc2 || b == b'\\' as usize || b == b'\'' as usize {
+            ANY
+        } else if b == b'%' as usize || b == b'_' as usize {
+            WILDCARD
+        } else {
+            0
+        };
+        b += 1;
     }
-    out.extend(buf[i..].iter().map(|&d| char::from(d)));
-}
+    t
+};
 
 /// The length of the start of `s` that [`escape_into`] copies unchanged:
 /// up to the first byte that may need escaping or start a control character
 /// (`0xC2` leads U+0080–U+00BF, where the C1 controls are).
 fn plain_len(s: &str, like: bool) -> usize {
+    let mask = if like { ANY | WILDCARD } else { ANY };
     s.bytes()
-        .position(|b| {
-            b < 0x20
-                || matches!(b, b'\\' | b'\'' | 0x7f | 0xc2)
-                || (like && matches!(b, b'%' | b'_'))
-        })
+        .position(|b| ESCAPE_CLASS[usize::from(b)] & mask != 0)
         .unwrap_or(s.len())
 }
 
@@ -898,6 +1041,137 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
+
+    /// The byte-at-a-time checks the tables replaced, as references.
+    fn grammar_reference(name: &str, dots: bool) -> Result<(), String> {
+        if name.is_empty() {
+            return Err("empty".into());
+        }
+        let mut at_start = true;
+        for c in name.chars() {
+            if c == '.' {
+                if !dots {
+                    return Err("dotted".into());
+                }
+                if at_start {
+                    return Err("empty segment".into());
+                }
+                at_start = true;
+            } else if at_start {
+                if !c.is_ascii_alphabetic() {
+                    return Err(format!("start {c}"));
+                }
+                at_start = false;
+            } else if !(c.is_ascii_alphanumeric() || c == '_') {
+                return Err(format!("char {c}"));
+            }
+        }
+        if at_start {
+            return Err("empty segment".into());
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn table_driven_name_checks_agree_with_the_reference() {
+        let mut names: Vec<String> = [
+            "",
+            ".",
+            "a.",
+            ".a",
+            "a..b",
+            "a.b",
+            "A1_.b_2",
+            "_a",
+            "1a",
+            "a b",
+            "é",
+            "aé",
+            "a.é",
+            "Owner.Name",
+            "Owner.Limit",
+            "LIMIT.Name",
+            "limit",
+            "Limit_",
+            "Limit1",
+            "excludes",
+            "EXCLUDESX",
+            "In",
+            "iN.x",
+            "by",
+            "b",
+            "NULLS",
+            "nul",
+            "a$",
+            "a\u{0}",
+            "Name\u{85}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for w in RESERVED {
+            names.push(w.to_string());
+            names.push(w.to_ascii_lowercase());
+            names.push(format!("{w}.x"));
+            names.push(format!("{w}x"));
+            names.push(format!("x{w}"));
+            names.push(w[..w.len() - 1].to_string());
+        }
+        for b in 0..=255u8 {
+            names.push(format!("a{}", char::from(b)));
+            names.push(format!("{}a", char::from(b)));
+        }
+        for name in &names {
+            for dots in [true, false] {
+                let got = check_grammar(name, dots);
+                let want = grammar_reference(name, dots);
+                assert_eq!(got.is_ok(), want.is_ok(), "{name:?} {dots}");
+                let reason = |e: &BadName| match e {
+                    BadName::Empty => "empty".to_string(),
+                    BadName::EmptySegment => "empty segment".to_string(),
+                    BadName::Dotted => "dotted".to_string(),
+                    BadName::BadStart(c) => format!("start {c}"),
+                    BadName::BadChar(c) => format!("char {c}"),
+                };
+                match (&got, &want) {
+                    (Err(g), Err(w)) => assert_eq!(&reason(g), w, "{name:?}"),
+                    (Ok(head), Ok(())) => {
+                        let first = name.split('.').next().unwrap_or("");
+                        assert_eq!(*head, first.len(), "{name:?}");
+                        assert_eq!(reserved_word(first.as_bytes()), reserved(first), "{name:?}");
+                    }
+                    _ => unreachable!(),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn escape_scan_agrees_with_the_reference() {
+        let reference = |s: &str, like: bool| {
+            s.bytes()
+                .position(|b| {
+                    b < 0x20
+                        || matches!(b, b'\\' | b'\'' | 0x7f | 0xc2)
+                        || (like && matches!(b, b'%' | b'_'))
+                })
+                .unwrap_or(s.len())
+        };
+        let mut texts: Vec<String> = [
+            "", "abc", "O'Brien", "a\\b", "50%", "a_b", "é", "\u{85}x", "\u{7f}", "tab\tx", "’＇",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for c in (0..0x250u32).filter_map(char::from_u32) {
+            texts.push(format!("ab{c}cd"));
+        }
+        for t in &texts {
+            for like in [true, false] {
+                assert_eq!(plain_len(t, like), reference(t, like), "{t:?} {like}");
+            }
+        }
+    }
     use crate::{check, translate, Limits, Target};
 
     const NO_SPAN: Span = Span { start: 0, end: 0 };

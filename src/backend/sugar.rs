@@ -238,7 +238,7 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SugarRequest, Vec<
     l.module(&q.object);
     l.out.push('{');
     if let Some(filter) = &q.filter {
-        l.key("filter");
+        l.key("\"filter\":");
         l.out.push('[');
         l.cond(filter, false, Group::And, At::default());
         l.out.push(']');
@@ -250,7 +250,7 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SugarRequest, Vec<
     if let Some(limit) = q.limit {
         if limit.value == 0 {
             client_take = Some(0);
-            l.key("max_num");
+            l.key("\"max_num\":");
             l.out.push('1');
             l.warnings.push(
                 Error::new(Code::SugarLimitZero, limit.span, "sugarcrm reads `max_num: 0` as 20 rows: `LIMIT 0` asks for 1 row and sets `client_take` to 0")
@@ -269,7 +269,7 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SugarRequest, Vec<
                 .with_help("omit `LIMIT` to read every row (page with `next_offset`)"),
             );
         } else {
-            l.key("max_num");
+            l.key("\"max_num\":");
             l.u64(limit.value);
         }
     }
@@ -284,7 +284,7 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SugarRequest, Vec<
                 ),
             ));
         } else {
-            l.key("offset");
+            l.key("\"offset\":");
             l.u64(offset.value);
         }
     }
@@ -314,26 +314,30 @@ fn estimate(q: &ir::Query<'_>) -> usize {
         .iter()
         .map(|k| k.field.path.len() + 6)
         .sum::<usize>();
-    let mut stack: Vec<&Cond<'_>> = q.filter.iter().collect();
-    while let Some(c) = stack.pop() {
-        n += match c {
-            Cond::And { operands, .. } | Cond::Or { operands, .. } => {
-                stack.extend(operands);
-                12
-            }
-            Cond::Not { operand, .. } => {
-                stack.push(operand);
-                0
-            }
-            Cond::Compare { field, value, .. } => 24 + field.path.len() + value_len(value),
-            Cond::Like { field, pattern, .. } => 56 + 2 * field.path.len() + pattern.text().len(),
-            Cond::In { field, values, .. } => {
-                56 + 2 * field.path.len() + values.iter().map(value_len).sum::<usize>()
-            }
-            Cond::IsNull { field, .. } => 24 + field.path.len(),
-        };
+    n + q.filter.as_ref().map_or(0, |c| cond_len(c, 0))
+}
+
+/// A rough size of a condition's items (no allocation: recursion, with
+/// the lowering's own depth limit).
+fn cond_len(c: &Cond<'_>, depth: usize) -> usize {
+    if depth > MAX_NESTING {
+        return 0;
     }
-    n
+    match c {
+        Cond::And { operands, .. } | Cond::Or { operands, .. } => {
+            12 + operands
+                .iter()
+                .map(|o| cond_len(o, depth + 1))
+                .sum::<usize>()
+        }
+        Cond::Not { operand, .. } => cond_len(operand, depth + 1),
+        Cond::Compare { field, value, .. } => 24 + field.path.len() + value_len(value),
+        Cond::Like { field, pattern, .. } => 56 + 2 * field.path.len() + pattern.text().len(),
+        Cond::In { field, values, .. } => {
+            56 + 2 * field.path.len() + values.iter().map(value_len).sum::<usize>()
+        }
+        Cond::IsNull { field, .. } => 24 + field.path.len(),
+    }
 }
 
 fn value_len(v: &Value<'_>) -> usize {
@@ -417,6 +421,9 @@ impl Lowerer {
     // ---- names -------------------------------------------------------------
 
     fn module(&mut self, object: &ir::Name<'_>) {
+        if is_ident(&object.name) {
+            return;
+        }
         if let Some(problem) = ident_problem(&object.name) {
             self.errors.push(
                 Error::new(
@@ -429,8 +436,20 @@ impl Lowerer {
         }
     }
 
-    /// A field of the SELECT list or of `ORDER BY`: an own-module field.
+    /// A field of the SELECT list or of `ORDER BY`: an own-module field,
+    /// written as the inside of a JSON string (a valid name needs no
+    /// escaping, so it is copied as it is).
     fn own_field(&mut self, f: &Field<'_>, clause: &str) {
+        if is_ident(&f.path) {
+            self.out.push_str(&f.path); // the usual case, in one scan
+            return;
+        }
+        json_str_body(&mut self.out, &f.path);
+        self.bad_own_field(f, clause);
+    }
+
+    #[cold]
+    fn bad_own_field(&mut self, f: &Field<'_>, clause: &str) {
         if f.is_path() {
             self.errors.push(
                 Error::new(Code::SugarPath, f.span, format!("sugarcrm cannot take the path `{}` in {clause}", shown(&f.path)))
@@ -443,6 +462,9 @@ impl Lowerer {
 
     /// A field of WHERE: `field` or `link.field`.
     fn where_field(&mut self, f: &Field<'_>) {
+        if is_ident(&f.path) {
+            return; // the usual case, in one scan
+        }
         let mut segments = f.segments();
         let (first, second) = (segments.next(), segments.next());
         if segments.next().is_some() {
@@ -492,28 +514,17 @@ impl Lowerer {
 
     // ---- body keys ---------------------------------------------------------
 
+    /// Starts a member of the body; `key` is written as given, quoted and
+    /// with its colon (`"\"filter\":"`), in one copy.
     fn key(&mut self, key: &str) {
         if !self.out.ends_with('{') {
             self.out.push(',');
         }
-        self.out.push('"');
         self.out.push_str(key);
-        self.out.push_str("\":");
     }
 
-    fn u64(&mut self, mut n: u64) {
-        // the digits without the formatting machinery
-        let mut buf = [0u8; 20];
-        let mut i = buf.len();
-        loop {
-            i -= 1;
-            buf[i] = b'0' + (n % 10) as u8;
-            n /= 10;
-            if n == 0 {
-                break;
-            }
-        }
-        self.out.extend(buf[i..].iter().map(|&d| char::from(d)));
+    fn u64(&mut self, n: u64) {
+        super::push_u64(&mut self.out, n);
     }
 
     fn fields(&mut self, selection: &Selection<'_>) {
@@ -529,14 +540,13 @@ impl Lowerer {
             ));
             return;
         }
-        self.key("fields");
+        self.key("\"fields\":");
         self.out.push('"');
         for (k, f) in fields.iter().enumerate() {
             if k > 0 {
                 self.out.push(',');
             }
             self.own_field(f, "the SELECT list");
-            json_str_body(&mut self.out, &f.path);
         }
         self.out.push('"');
     }
@@ -546,14 +556,13 @@ impl Lowerer {
         if keys.is_empty() {
             return;
         }
-        self.key("order_by");
+        self.key("\"order_by\":");
         self.out.push('"');
         for (k, key) in keys.iter().enumerate() {
             if k > 0 {
                 self.out.push(',');
             }
             self.own_field(&key.field, "`ORDER BY`");
-            json_str_body(&mut self.out, &key.field.path);
             self.out.push_str(match key.direction {
                 Direction::Asc => ":asc",
                 Direction::Desc => ":desc",
@@ -974,7 +983,11 @@ impl Lowerer {
     }
 
     fn like_text(&mut self, text: &str, span: Span) {
-        if let Some(c) = text.chars().find(|c| matches!(c, '%' | '_' | '\\' | '[')) {
+        // a byte scan: the four characters are ASCII, so the byte found starts one
+        let found = text
+            .bytes()
+            .position(|b| matches!(b, b'%' | b'_' | b'\\' | b'['));
+        if let Some(c) = found.and_then(|i| text.get(i..)?.chars().next()) {
             let why = match c {
                 '%' | '_' => {
                     "sugarcrm does not escape LIKE wildcards, so it would match any text there"
@@ -1009,6 +1022,43 @@ fn cmp_key(op: CmpOp) -> &'static str {
 
 fn is_empty_string(v: &Value<'_>) -> bool {
     matches!(&v.literal, Literal::String(s) if s.is_empty())
+}
+
+/// [`IDENT_CLASS`] bit: the byte may continue a name (`[A-Za-z0-9_]`).
+const CONTINUES: u8 = 1;
+/// [`IDENT_CLASS`] bit: the byte may start a name (`[A-Za-z_]`).
+const STARTS: u8 = 2;
+
+/// The class bits of each byte in a Sugar name, so that checking a byte is
+/// one table load and one test.
+const IDENT_CLASS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        t[b] = if c.is_ascii_alphabetic() || c == b'_' {
+            STARTS | CONTINUES
+        } else if c.is_ascii_digit() {
+            CONTINUES
+        } else {
+            0
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Whether `name` is a Sugar identifier (`^[A-Za-z_][A-Za-z0-9_]*$`):
+/// exactly when [`ident_problem`] finds none, in one table-driven pass.
+fn is_ident(name: &str) -> bool {
+    let mut need = STARTS;
+    for &b in name.as_bytes() {
+        if IDENT_CLASS[usize::from(b)] & need == 0 {
+            return false;
+        }
+        need = CONTINUES;
+    }
+    need == CONTINUES
 }
 
 /// Why `name` is not a Sugar identifier (`^[A-Za-z_][A-Za-z0-9_]*$`), as
@@ -1093,8 +1143,20 @@ fn php_exact(n: &str) -> bool {
     significant <= 15 && (-307..=307).contains(&exponent)
 }
 
+/// The bytes a JSON string escapes (`"`, `\\`, controls), one table load each.
+const JSON_ESCAPED: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = b < 0x20 || b == b'"' as usize || b == b'\\' as usize;
+        b += 1;
+    }
+    t
+};
+
 /// Writes `s` as a JSON string.
 fn json_str(out: &mut String, s: &str) {
+    out.reserve(s.len() + 2);
     out.push('"');
     json_str_body(out, s);
     out.push('"');
@@ -1103,12 +1165,19 @@ fn json_str(out: &mut String, s: &str) {
 /// Writes the inside of a JSON string, escaped as `serde_json` does: `"`,
 /// `\`, `\b` `\f` `\n` `\r` `\t`, other control characters as `\u00XX`.
 /// Text without any of them is copied in one piece.
+#[inline]
 fn json_str_body(out: &mut String, s: &str) {
-    let bytes = s.as_bytes();
-    if !bytes.iter().any(|&b| b < 0x20 || b == b'"' || b == b'\\') {
+    if !s.bytes().any(|b| JSON_ESCAPED[usize::from(b)]) {
         out.push_str(s);
-        return;
+    } else {
+        json_escape_into(out, s);
     }
+}
+
+/// [`json_str_body`] for text with something to escape.
+#[cold]
+fn json_escape_into(out: &mut String, s: &str) {
+    let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let short = match b {
@@ -1352,6 +1421,23 @@ mod tests {
 
     /// The two example queries of the spec's KQL section and its `EX:` lines
     /// (written with ASCII quotes: the spec's `‘…’` are typographic).
+    #[test]
+    fn ident_fast_check_agrees_with_ident_problem() {
+        let mut names: Vec<String> = [
+            "", "_", "a", "_a1", "1a", "$or", "a.b", "a b", "é", "aé", "A_Z_09",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        for b in 0..=255u8 {
+            names.push(format!("a{}", char::from(b)));
+            names.push(format!("{}a", char::from(b)));
+        }
+        for n in &names {
+            assert_eq!(is_ident(n), ident_problem(n).is_none(), "{n:?}");
+        }
+    }
+
     #[test]
     fn spec_kql_examples() {
         assert_eq!(
