@@ -1076,6 +1076,22 @@ impl<'s> Parser<'s> {
 
     /// `operand = term {("+"|"-") term}` — a value, no conditions.
     pub(crate) fn operand(&mut self, depth: usize) -> PResult<Expr<'s>> {
+        // The common case: a name that no `(` or arithmetic operator
+        // follows is the whole operand (what `expr_bp` would return),
+        // built without its operator loop.
+        if self.at_name() && depth <= self.max_depth {
+            let ident = self.path_rest()?;
+            if !matches!(self.peek(), Some(b'(' | b'+' | b'-' | b'*' | b'/' | b'%')) {
+                return Ok(Expr::Column { ident });
+            }
+            let start = ident.span.start;
+            let lhs = if self.peek() == Some(b'(') {
+                self.call(ident, depth, start)?
+            } else {
+                Expr::Column { ident }
+            };
+            return self.infix(lhs, start, depth, PREC_ADD);
+        }
         self.expr_bp(depth, PREC_ADD)
     }
 
@@ -1088,7 +1104,20 @@ impl<'s> Parser<'s> {
     fn expr_bp(&mut self, depth: usize, min: u8) -> PResult<Expr<'s>> {
         self.depth_check(depth)?;
         let start = self.pos;
-        let mut lhs = self.prefix(depth, min)?;
+        let lhs = self.prefix(depth, min)?;
+        self.infix(lhs, start, depth, min)
+    }
+
+    /// The operator loop of [`Self::expr_bp`] after its first operand
+    /// `lhs`, which starts at `start`.
+    #[inline(always)]
+    fn infix(
+        &mut self,
+        mut lhs: Expr<'s>,
+        start: usize,
+        depth: usize,
+        min: u8,
+    ) -> PResult<Expr<'s>> {
         let mut height = depth;
         // `Some(true)` while `lhs` is an AND built by this loop (extendable), `Some(false)` for OR.
         let mut open_junction: Option<bool> = None;
@@ -1778,6 +1807,57 @@ mod tests {
             err("SELECT a FROM X WHERE a IN ('x").0,
             err("SELECT a FROM X WHERE a = 'x").0
         );
+    }
+
+    #[test]
+    fn operand_shortcut_agrees_with_expr_bp() {
+        fn run(src: &str, depth: usize, fast: bool) -> String {
+            let mut p = Parser {
+                src,
+                pos: 0,
+                word_end: 0,
+                kw: None,
+                last_end: 0,
+                max_depth: 3,
+            };
+            p.advance(0);
+            let r = if fast {
+                p.operand(depth)
+            } else {
+                p.expr_bp(depth, PREC_ADD)
+            };
+            format!("{r:?} {} {} {:?}", p.pos, p.last_end, p.kw)
+        }
+        for src in [
+            "a",
+            "a ,",
+            "a.b.c FROM",
+            "a. b",
+            "a LIKE 'x'",
+            "a = 1",
+            "a + 1 = 2",
+            "a - -1",
+            "a * b + c",
+            "f(x) AND",
+            "f (x, y) + 1",
+            "f()",
+            "f(",
+            "aé b",
+            "a--b",
+            "a IN (1)",
+            "NOT a",
+            "'x'",
+            "(a)",
+            "Account",
+        ] {
+            for depth in [0, 3, 4] {
+                assert_eq!(
+                    run(src, depth, true),
+                    run(src, depth, false),
+                    "{src:?} at {depth}"
+                );
+            }
+        }
     }
 
     #[test]
