@@ -354,15 +354,19 @@ fn word(i: &str) -> Option<(&str, &str)> {
     }
 }
 
-/// A closed `'…'` literal at the start of `i` with no doubled quote in it:
-/// its text and the input after the closing quote.
-fn plain_string(i: &str) -> Option<(&str, &str)> {
-    let body = i.strip_prefix('\'')?;
-    let k = find_quote(body.as_bytes())?;
-    if body.as_bytes().get(k + 1) == Some(&b'\'') {
+/// The end (after the closing quote) of a closed `'…'` literal that starts
+/// at byte offset `at` of `b` and has no doubled quote in it.
+#[inline]
+fn plain_string_end(b: &[u8], at: usize) -> Option<usize> {
+    if b.get(at) != Some(&b'\'') {
         return None;
     }
-    Some((&body[..k], &body[k + 1..]))
+    let body = at + 1;
+    let close = body + find_quote(&b[body..])?;
+    if b.get(close + 1) == Some(&b'\'') {
+        return None;
+    }
+    Some(close + 1)
 }
 
 /// The offset of the first `'` in `b`: a byte loop over the first bytes
@@ -726,14 +730,13 @@ impl<'s> Parser<'s> {
 
     /// `'…'` with `''` for a quote. Borrowed unless a quote was doubled.
     fn string(&mut self) -> PResult<Expr<'s>> {
-        match plain_string(self.rest()) {
+        match plain_string_end(self.src.as_bytes(), self.pos) {
             // The usual case: no doubled quote, the value borrows the input.
-            Some((value, rest)) => {
+            Some(end) => {
                 let start = self.pos;
-                let end = self.src.len() - rest.len();
                 self.advance(end);
                 Ok(Expr::String {
-                    value: Cow::Borrowed(value),
+                    value: Cow::Borrowed(&self.src[start + 1..end - 1]),
                     span: Span::new(start, end),
                 })
             }
@@ -1355,12 +1358,11 @@ impl<'s> Parser<'s> {
         if self.peek() != Some(b')') {
             loop {
                 if shortcut && self.peek() == Some(b'\'') {
-                    if let Some((value, after)) = plain_string(self.rest()) {
-                        let end = self.src.len() - after.len();
+                    if let Some(end) = plain_string_end(self.src.as_bytes(), self.pos) {
                         let next = skip_blanks(self.src.as_bytes(), end);
                         if let Some(c @ (b',' | b')')) = self.src.as_bytes().get(next) {
                             list.push(Expr::String {
-                                value: Cow::Borrowed(value),
+                                value: Cow::Borrowed(&self.src[self.pos + 1..end - 1]),
                                 span: Span::new(self.pos, end),
                             });
                             if *c == b',' {
@@ -1759,6 +1761,18 @@ mod tests {
         let long = format!("{}'{}", "a".repeat(40), "b'".repeat(3));
         for s in ["", "'", "abc", "ab'c", &long, "é'", &"x".repeat(100)] {
             assert_eq!(find_quote(s.as_bytes()), s.find('\''), "{s:?}");
+        }
+        for (s, want) in [
+            ("'abc' x", Some(5)),
+            ("''", Some(2)),
+            ("'é'", Some(4)),
+            ("'it''s'", None),
+            ("''''", None),
+            ("'open", None),
+            ("x'a'", None),
+            ("", None),
+        ] {
+            assert_eq!(plain_string_end(s.as_bytes(), 0), want, "{s:?}");
         }
         for s in [
             "",
