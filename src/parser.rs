@@ -1,12 +1,17 @@
-//! The nom parser: `&str` → [`ast::Query`].
+//! The parser: `&str` → [`ast::Query`].
 //!
-//! Complete-mode nom combinators do the rarer lexing (numbers: `digit1`, …);
-//! the hot token scanners — words, blanks, keywords and string bodies — are
-//! byte loops over the borrowed input (`memchr` for the closing quote), so a
-//! token costs no allocation and no character decoding unless it is
-//! non-ASCII. The statement and expression structure is a
-//! precedence-climbing descent that decides every branch on one token of
-//! lookahead, so it never backtracks and runs in time linear in the input.
+//! A cursor over the borrowed input: the parser keeps the byte offset of the
+//! current token and, read once when it moves there, the word that starts
+//! at it and the keyword that word spells. Every keyword test is then a
+//! one-byte compare, symbols are tested on the byte at the cursor, and no
+//! word is scanned twice. Tokens are byte loops (`memchr` for the end of a
+//! long string literal), so a token costs no allocation and no character
+//! decoding unless it is non-ASCII. The statement and expression structure
+//! is a precedence-climbing descent that decides every branch on one token
+//! of lookahead, so it never backtracks and runs in time linear in the
+//! input. Functions return the parsed value alone (the cursor is in the
+//! parser), and a rare error is boxed, so a `Result` is no larger than what
+//! it carries.
 //!
 //! Grammar (normative copies in `grammar/kql.ebnf` and `grammar/dql.ebnf`):
 //!
@@ -30,28 +35,45 @@
 //! says so (`P004`).
 
 use std::borrow::Cow;
-use std::cell::Cell;
-
-use nom::character::complete::digit1;
-use nom::combinator::{opt, recognize};
-use nom::error::{ErrorKind, ParseError};
-use nom::{IResult, Parser as _};
 
 use crate::ast::*;
 use crate::error::{one_line, Code, Error};
 use crate::span::Span;
 use crate::Limits;
 
-/// Defines [`KEYWORDS`] and the `match` that recognises them from one list.
+/// Defines [`KEYWORDS`], the [`Kw`] enum and the `match` that recognises
+/// them, from one list.
 macro_rules! keywords {
-    ($(#[$doc:meta])* $($kw:literal,)*) => {
+    ($(#[$doc:meta])* $($kw:literal => $v:ident,)*) => {
         $(#[$doc])*
         pub const KEYWORDS: &[&str] = &[$($kw),*];
 
-        /// Whether `w` is in [`KEYWORDS`]: a `match`, compiled to length and
-        /// integer compares instead of a search with `memcmp`.
-        fn is_keyword_spelling(w: &str) -> bool {
-            matches!(w, $($kw)|*)
+        /// A keyword, as recognised in the word at the parser's cursor.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+        enum Kw {
+            $($v,)*
+        }
+
+        impl Kw {
+            /// The keyword's spelling (also what an error says was expected).
+            fn text(self) -> &'static str {
+                match self {
+                    $(Kw::$v => $kw,)*
+                }
+            }
+        }
+
+        /// The keywords in the order of [`KEYWORDS`].
+        const KWS: &[Kw] = &[$(Kw::$v),*];
+
+        /// The keyword `w` spells exactly: the plain definition, which the
+        /// hashed lookup of [`keyword_at`] is tested against.
+        #[cfg(test)]
+        fn keyword_spelling(w: &str) -> Option<Kw> {
+            match w {
+                $($kw => Some(Kw::$v),)*
+                _ => None,
+            }
         }
     };
 }
@@ -59,49 +81,160 @@ macro_rules! keywords {
 keywords! {
     /// Every word that is a keyword when written in upper case. None of them can
     /// be an identifier in that spelling; in any other case they are identifiers.
-    "ALL",
-    "AND",
-    "AS",
-    "ASC",
-    "BETWEEN",
-    "BY",
-    "CROSS",
-    "DESC",
-    "DISTINCT",
-    "ESCAPE",
-    "EXCEPT",
-    "FALSE",
-    "FROM",
-    "FULL",
-    "GROUP",
-    "HAVING",
-    "IN",
-    "INNER",
-    "INTERSECT",
-    "IS",
-    "JOIN",
-    "LEFT",
-    "LIKE",
-    "LIMIT",
-    "NOT",
-    "NULL",
-    "OFFSET",
-    "ON",
-    "OR",
-    "ORDER",
-    "OUTER",
-    "RIGHT",
-    "SELECT",
-    "TRUE",
-    "UNION",
-    "WHERE",
+    "ALL" => All,
+    "AND" => And,
+    "AS" => As,
+    "ASC" => Asc,
+    "BETWEEN" => Between,
+    "BY" => By,
+    "CROSS" => Cross,
+    "DESC" => Desc,
+    "DISTINCT" => Distinct,
+    "ESCAPE" => Escape,
+    "EXCEPT" => Except,
+    "FALSE" => False,
+    "FROM" => From,
+    "FULL" => Full,
+    "GROUP" => Group,
+    "HAVING" => Having,
+    "IN" => In,
+    "INNER" => Inner,
+    "INTERSECT" => Intersect,
+    "IS" => Is,
+    "JOIN" => Join,
+    "LEFT" => Left,
+    "LIKE" => Like,
+    "LIMIT" => Limit,
+    "NOT" => Not,
+    "NULL" => Null,
+    "OFFSET" => Offset,
+    "ON" => On,
+    "OR" => Or,
+    "ORDER" => Order,
+    "OUTER" => Outer,
+    "RIGHT" => Right,
+    "SELECT" => Select,
+    "TRUE" => True,
+    "UNION" => Union,
+    "WHERE" => Where,
 }
 
-fn is_keyword(w: &str) -> bool {
+/// The keyword the word `w` is, if any.
+#[cfg(test)]
+fn keyword(w: &str) -> Option<Kw> {
+    keyword_at(w.as_bytes(), 0, w.len())
+}
+
+/// The keyword spelled by the word `b[start..end]`, if any: one hash of
+/// its first 8 bytes, read as an integer, and one integer compare.
+#[inline(always)]
+fn keyword_at(b: &[u8], start: usize, end: usize) -> Option<Kw> {
     // Every keyword is 2 to 9 upper-case ASCII letters: most names are
-    // ruled out by their first byte without searching the list.
-    let b = w.as_bytes();
-    (2..=9).contains(&b.len()) && b[0].is_ascii_uppercase() && is_keyword_spelling(w)
+    // ruled out by their first byte or length without hashing.
+    let n = end - start;
+    if !(2..=9).contains(&n) || !b[start].is_ascii_uppercase() {
+        return None;
+    }
+    let packed = match b.get(start..start + 8) {
+        Some(&[b0, b1, b2, b3, b4, b5, b6, b7]) => {
+            let x = u64::from_le_bytes([b0, b1, b2, b3, b4, b5, b6, b7]);
+            if n < 8 {
+                x & ((1 << (8 * n)) - 1)
+            } else {
+                x
+            }
+        }
+        _ => pack(&b[start..end]),
+    };
+    let k = usize::from(KW_TABLE.slots[kw_hash(packed, KW_TABLE.mult)]);
+    let kw = *KWS.get(k)?;
+    // The packed bytes and the length; a 9th byte (only `INTERSECT` has
+    // one) is compared on its own.
+    (KW_TABLE.packed[k] == packed
+        && usize::from(KW_TABLE.len[k]) == n
+        && (n < 9 || KW_TABLE.ninth[k] == b[start + 8]))
+        .then_some(kw)
+}
+
+/// The first 8 bytes of `w`, zero-padded, as a little-endian integer.
+const fn pack(w: &[u8]) -> u64 {
+    let mut x = 0;
+    let mut i = 0;
+    while i < w.len() && i < 8 {
+        x |= (w[i] as u64) << (8 * i);
+        i += 1;
+    }
+    x
+}
+
+/// The slot of a packed word in [`KwTable::slots`].
+const fn kw_hash(packed: u64, mult: u64) -> usize {
+    (packed.wrapping_mul(mult) >> (64 - KW_SLOT_BITS)) as usize
+}
+
+const KW_SLOT_BITS: u32 = 7;
+
+/// A perfect hash of [`KEYWORDS`]: multiplicative hashing of the packed
+/// spelling, with a multiplier searched for at compile time so that no two
+/// keywords share a slot.
+struct KwTable {
+    mult: u64,
+    /// Index into [`KEYWORDS`] per slot; `u8::MAX` for none.
+    slots: [u8; 1 << KW_SLOT_BITS],
+    /// [`pack`] of each keyword.
+    packed: [u64; KEYWORDS.len()],
+    /// The length of each keyword.
+    len: [u8; KEYWORDS.len()],
+    /// The 9th byte of each keyword, 0 if it is shorter.
+    ninth: [u8; KEYWORDS.len()],
+}
+
+const KW_TABLE: KwTable = {
+    let mut packed = [0; KEYWORDS.len()];
+    let mut len = [0; KEYWORDS.len()];
+    let mut ninth = [0; KEYWORDS.len()];
+    let mut k = 0;
+    while k < KEYWORDS.len() {
+        let w = KEYWORDS[k].as_bytes();
+        assert!(w.len() <= 9, "keywords are at most 9 bytes long");
+        packed[k] = pack(w);
+        len[k] = w.len() as u8;
+        if w.len() == 9 {
+            ninth[k] = w[8];
+        }
+        k += 1;
+    }
+    let mut mult: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut tries = 0;
+    loop {
+        let mut slots = [u8::MAX; 1 << KW_SLOT_BITS];
+        let mut k = 0;
+        while k < KEYWORDS.len() {
+            let h = kw_hash(packed[k], mult);
+            if slots[h] != u8::MAX {
+                break;
+            }
+            slots[h] = k as u8;
+            k += 1;
+        }
+        if k == KEYWORDS.len() {
+            break KwTable {
+                mult,
+                slots,
+                packed,
+                len,
+                ninth,
+            };
+        }
+        tries += 1;
+        assert!(tries < 100_000, "no collision-free hash for the keywords");
+        mult = mult.wrapping_add(0x2545_F491_4F6C_DD1D) | 1;
+    }
+};
+
+#[cfg(test)]
+fn is_keyword(w: &str) -> bool {
+    keyword(w).is_some()
 }
 
 /// The upper-case keyword `w` spells in another case, if any.
@@ -144,38 +277,96 @@ fn ident_len(s: &str) -> usize {
         .map_or(s.len() - n, |(k, _)| k)
 }
 
-/// Whether `i` starts with the word `kw`: `kw` followed by a character that
-/// cannot continue a word (what [`Parser::word`] would return, without
-/// scanning a longer word that does not start with `kw`).
-#[inline(always)]
-fn starts_with_word(i: &str, kw: &str) -> bool {
-    if !has_prefix(i, kw) {
-        return false;
+/// [`CLASS`] bit: an ASCII letter, digit or `_` (continues a word).
+const WORD: u8 = 1;
+/// [`CLASS`] bit: an ASCII letter or `_` (starts a word).
+const START: u8 = 2;
+/// [`CLASS`] bit: a blank between tokens (space, tab, CR, LF).
+const BLANK: u8 = 4;
+
+/// The scanners' byte classes: one table load per byte instead of a chain
+/// of range compares. Non-ASCII bytes have no bit (the scanners then
+/// decode the character).
+static CLASS: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut c = 0;
+    while c < 128 {
+        let b = c as u8;
+        if b.is_ascii_alphabetic() || b == b'_' {
+            t[c] = WORD | START;
+        } else if b.is_ascii_digit() {
+            t[c] = WORD;
+        } else if matches!(b, b' ' | b'\t' | b'\r' | b'\n') {
+            t[c] = BLANK;
+        }
+        c += 1;
     }
-    match i.as_bytes().get(kw.len()) {
-        None => true,
-        Some(&b) if b.is_ascii() => !(b.is_ascii_alphanumeric() || b == b'_'),
-        Some(_) => !i[kw.len()..].chars().next().is_some_and(is_ident_char),
+    t
+};
+
+/// The offset of the first byte at or after `at` that cannot continue an
+/// ASCII word.
+#[inline(always)]
+fn skip_word_bytes(b: &[u8], mut at: usize) -> usize {
+    while b
+        .get(at)
+        .is_some_and(|&c| CLASS[usize::from(c)] & WORD != 0)
+    {
+        at += 1;
+    }
+    at
+}
+
+/// The length of the identifier-like word that starts `i` (0 if none): an
+/// [`is_ident_start`] character, then [`is_ident_char`] characters. ASCII
+/// words are scanned inline; anything non-ASCII goes to [`word_len_slow`].
+#[inline]
+fn word_len(i: &str) -> usize {
+    let b = i.as_bytes();
+    match b.first() {
+        Some(&c) if CLASS[usize::from(c)] & START != 0 => {
+            let n = skip_word_bytes(b, 1);
+            if b.get(n).is_none_or(u8::is_ascii) {
+                n
+            } else {
+                word_len_slow(i)
+            }
+        }
+        Some(c) if !c.is_ascii() => word_len_slow(i),
+        _ => 0,
     }
 }
 
-/// `i.starts_with(p)` for the short `p` of keywords and symbols: a byte
-/// loop that usually stops at the first byte, with no call to `memcmp`.
-#[inline(always)]
-fn has_prefix(i: &str, p: &str) -> bool {
-    let (i, p) = (i.as_bytes(), p.as_bytes());
-    i.len() >= p.len() && i.iter().zip(p).all(|(a, b)| a == b)
+#[cold]
+#[inline(never)]
+fn word_len_slow(i: &str) -> usize {
+    match i.chars().next() {
+        Some(c) if is_ident_start(c) => ident_len(i),
+        _ => 0,
+    }
 }
 
-/// A closed `'…'` literal at the start of `i` with no doubled quote in it:
-/// its text and the input after the closing quote.
-fn plain_string(i: &str) -> Option<(&str, &str)> {
-    let body = i.strip_prefix('\'')?;
-    let k = find_quote(body.as_bytes())?;
-    if body.as_bytes().get(k + 1) == Some(&b'\'') {
+/// The identifier-like word at the start of `i` and the text after it.
+fn word(i: &str) -> Option<(&str, &str)> {
+    match word_len(i) {
+        0 => None,
+        n => Some(i.split_at(n)),
+    }
+}
+
+/// The end (after the closing quote) of a closed `'…'` literal that starts
+/// at byte offset `at` of `b` and has no doubled quote in it.
+#[inline]
+fn plain_string_end(b: &[u8], at: usize) -> Option<usize> {
+    if b.get(at) != Some(&b'\'') {
         return None;
     }
-    Some((&body[..k], &body[k + 1..]))
+    let body = at + 1;
+    let close = body + find_quote(&b[body..])?;
+    if b.get(close + 1) == Some(&b'\'') {
+        return None;
+    }
+    Some(close + 1)
 }
 
 /// The offset of the first `'` in `b`: a byte loop over the first bytes
@@ -189,11 +380,26 @@ fn find_quote(b: &[u8]) -> Option<usize> {
     }
 }
 
-/// The length of the blanks (`multispace0`: space, tab, CR, LF) starting `s`.
-fn blanks_len(s: &str) -> usize {
-    s.bytes()
-        .take_while(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
-        .count()
+/// The offset of the first byte at or after `at` that is not a blank
+/// (space, tab, CR, LF).
+#[inline]
+fn skip_blanks(b: &[u8], mut at: usize) -> usize {
+    while b
+        .get(at)
+        .is_some_and(|&c| CLASS[usize::from(c)] & BLANK != 0)
+    {
+        at += 1;
+    }
+    at
+}
+
+/// The offset of the first byte at or after `at` that is not an ASCII digit.
+#[inline]
+fn skip_digits(b: &[u8], mut at: usize) -> usize {
+    while b.get(at).is_some_and(u8::is_ascii_digit) {
+        at += 1;
+    }
+    at
 }
 
 /// The parser's error: where (as the length of the remaining input) and what.
@@ -209,24 +415,6 @@ pub(crate) struct PErr {
 }
 
 impl PErr {
-    fn expected(i: &str, what: &'static str) -> Self {
-        PErr {
-            rest: i.len(),
-            code: Code::Syntax,
-            text: Cow::Borrowed(what),
-            help: None,
-            len: None,
-        }
-    }
-    fn coded(i: &str, code: Code, msg: impl Into<Cow<'static, str>>) -> Self {
-        PErr {
-            rest: i.len(),
-            code,
-            text: msg.into(),
-            help: None,
-            len: None,
-        }
-    }
     fn help(mut self, h: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(h.into());
         self
@@ -237,28 +425,9 @@ impl PErr {
     }
 }
 
-impl<'a> ParseError<&'a str> for PErr {
-    fn from_error_kind(input: &'a str, _: ErrorKind) -> Self {
-        PErr::expected(input, "valid syntax")
-    }
-    fn append(_: &'a str, _: ErrorKind, other: Self) -> Self {
-        other
-    }
-    /// Keep the error that got furthest (least input left).
-    fn or(self, other: Self) -> Self {
-        if other.rest <= self.rest {
-            other
-        } else {
-            self
-        }
-    }
-}
-
-type PResult<'a, T> = IResult<&'a str, T, PErr>;
-
-fn fail<T>(e: PErr) -> Result<T, nom::Err<PErr>> {
-    Err(nom::Err::Error(e))
-}
+/// A parse result. The error is boxed: it is rare, and a `Result` as small
+/// as the value it carries is cheaper to return on the common path.
+type PResult<T> = Result<T, Box<PErr>>;
 
 /// Parses `src` as one KQL/DQL statement (the grammar is shared; the
 /// languages differ in what validation accepts).
@@ -279,77 +448,223 @@ pub(crate) fn parse_query<'a>(src: &'a str, limits: &Limits) -> Result<Query<'a>
         )
         .with_help("shorten the query or raise `Limits::max_input_bytes`"));
     }
-    let p = Parser {
+    let mut p = Parser {
         src,
+        pos: 0,
+        word_end: 0,
+        kw: None,
+        last_end: 0,
         max_depth: limits.max_depth,
-        last_end: Cell::new(0),
     };
-    p.statement().map_err(|e| p.to_error(e))
+    match p.statement() {
+        Ok(q) => Ok(q),
+        Err(e) => Err(p.to_error(*e)),
+    }
 }
 
 struct Parser<'s> {
     src: &'s str,
-    max_depth: usize,
+    /// Byte offset of the current token (whitespace before it skipped).
+    pos: usize,
+    /// End of the word that starts at `pos`; `pos` when none does.
+    word_end: usize,
+    /// The keyword that word is, if any.
+    kw: Option<Kw>,
     /// End offset of the last token consumed (before trailing whitespace).
-    last_end: Cell<usize>,
+    last_end: usize,
+    max_depth: usize,
 }
 
 impl<'s> Parser<'s> {
-    fn pos(&self, i: &str) -> usize {
-        self.src.len() - i.len()
-    }
-
     fn span_from(&self, start: usize) -> Span {
-        Span::new(start, self.last_end.get().max(start))
+        Span::new(start, self.last_end.max(start))
     }
 
-    /// Marks `rest` as the end of a token and skips the whitespace after it.
+    /// The input from the cursor on.
+    fn rest(&self) -> &'s str {
+        &self.src[self.pos..]
+    }
+
+    /// The byte at the cursor, if any.
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.src.as_bytes().get(self.pos).copied()
+    }
+
+    /// Whether the current token is the keyword `kw`.
+    #[inline(always)]
+    fn at(&self, kw: Kw) -> bool {
+        self.kw == Some(kw)
+    }
+
+    /// Whether a word that is not a keyword starts at the cursor.
+    #[inline(always)]
+    fn at_name(&self) -> bool {
+        self.word_end > self.pos && self.kw.is_none()
+    }
+
+    /// Marks `end` as the end of a token, skips the blanks after it and
+    /// reads the word (and keyword) at the new cursor.
     #[inline]
-    fn token_end(&self, rest: &'s str) -> &'s str {
-        self.last_end.set(self.pos(rest));
-        &rest[blanks_len(rest)..]
+    fn advance(&mut self, end: usize) {
+        self.last_end = end;
+        self.pos = skip_blanks(self.src.as_bytes(), end);
+        self.read_word();
     }
 
-    fn statement(&self) -> Result<Query<'s>, nom::Err<PErr>> {
-        let i = self.token_end(self.src);
-        self.last_end.set(0);
-        if i.is_empty() {
-            return fail(
-                PErr::coded(i, Code::EmptyQuery, "the query is empty")
-                    .help("write a query such as `SELECT Id FROM Account`"),
-            );
+    /// Sets `word_end` and `kw` for the token at `pos`.
+    #[inline]
+    fn read_word(&mut self) {
+        let b = self.src.as_bytes();
+        let p = self.pos;
+        self.word_end = p;
+        self.kw = None;
+        match b.get(p) {
+            Some(&c) if CLASS[usize::from(c)] & START != 0 => {
+                let end = skip_word_bytes(b, p + 1);
+                if b.get(end).is_some_and(|c| !c.is_ascii()) {
+                    return self.read_word_slow();
+                }
+                self.word_end = end;
+                self.kw = keyword_at(b, p, end);
+            }
+            Some(c) if !c.is_ascii() => self.read_word_slow(),
+            _ => {}
         }
-        let (i, q) = self.query(i, 0)?;
-        if !i.is_empty() {
-            return fail(self.trailing(i, &q));
+    }
+
+    /// [`Self::read_word`] for a word with a non-ASCII character.
+    #[cold]
+    #[inline(never)]
+    fn read_word_slow(&mut self) {
+        self.word_end = self.pos + word_len_slow(self.rest());
+        self.kw = keyword_at(self.src.as_bytes(), self.pos, self.word_end);
+    }
+
+    /// Consumes the current token if it is the keyword `kw`.
+    #[inline]
+    fn eat(&mut self, kw: Kw) -> Option<Span> {
+        if !self.at(kw) {
+            return None;
+        }
+        let span = Span::new(self.pos, self.word_end);
+        self.advance(self.word_end);
+        Some(span)
+    }
+
+    /// Consumes the keyword `kw`, or fails expecting it.
+    #[inline]
+    fn expect_kw(&mut self, kw: Kw) -> PResult<Span> {
+        match self.eat(kw) {
+            Some(s) => Ok(s),
+            None => Err(self.expected(kw.text())),
+        }
+    }
+
+    /// Consumes the one-byte symbol `c` if it is at the cursor.
+    #[inline]
+    fn eat_byte(&mut self, c: u8) -> bool {
+        if self.peek() == Some(c) {
+            self.advance(self.pos + 1);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Consumes the one-byte symbol `c`, or fails expecting `expected`.
+    #[inline]
+    fn expect_byte(&mut self, c: u8, expected: &'static str) -> PResult<()> {
+        if self.eat_byte(c) {
+            Ok(())
+        } else {
+            Err(self.expected(expected))
+        }
+    }
+
+    // ---- errors (built only on failure) -------------------------------------
+
+    /// A syntax error at the cursor: `expected` was expected.
+    #[cold]
+    #[inline(never)]
+    fn expected(&self, expected: &'static str) -> Box<PErr> {
+        self.expected_at(self.pos, expected)
+    }
+
+    /// A syntax error at byte offset `at`.
+    #[cold]
+    #[inline(never)]
+    fn expected_at(&self, at: usize, expected: &'static str) -> Box<PErr> {
+        Box::new(self.coded_at(at, Code::Syntax, expected))
+    }
+
+    /// An error with its own code and message at byte offset `at`.
+    #[cold]
+    fn coded_at(&self, at: usize, code: Code, msg: impl Into<Cow<'static, str>>) -> PErr {
+        PErr {
+            rest: self.src.len() - at,
+            code,
+            text: msg.into(),
+            help: None,
+            len: None,
+        }
+    }
+
+    /// `--` at the cursor: a comment, which the language does not have.
+    #[cold]
+    #[inline(never)]
+    fn comment_error(&self) -> Box<PErr> {
+        Box::new(
+            self.coded_at(self.pos, Code::InvalidCharacter, "unexpected `--`")
+                .help("comments are not supported")
+                .len(2),
+        )
+    }
+
+    fn statement(&mut self) -> PResult<Query<'s>> {
+        self.advance(0);
+        if self.pos == self.src.len() {
+            return Err(Box::new(
+                self.coded_at(self.pos, Code::EmptyQuery, "the query is empty")
+                    .help("write a query such as `SELECT Id FROM Account`"),
+            ));
+        }
+        let q = self.query(0)?;
+        if self.pos != self.src.len() {
+            return Err(self.trailing(&q));
         }
         Ok(q)
     }
 
     /// The error for text left after a complete statement.
-    fn trailing(&self, i: &'s str, q: &Query<'s>) -> PErr {
-        if let Some((w, _)) = self.word(i) {
+    #[cold]
+    fn trailing(&self, q: &Query<'s>) -> Box<PErr> {
+        let i = self.rest();
+        if let Some((w, _)) = word(i) {
             if matches!(w, "UNION" | "INTERSECT" | "EXCEPT") {
-                return PErr::coded(
-                    i,
-                    Code::SetOperation,
-                    format!("set operations are not supported: `{w}`"),
-                )
-                .help("send one query per request")
-                .len(w.len());
+                return Box::new(
+                    self.coded_at(
+                        self.pos,
+                        Code::SetOperation,
+                        format!("set operations are not supported: `{w}`"),
+                    )
+                    .help("send one query per request")
+                    .len(w.len()),
+                );
             }
             if w == "LIMIT" && q.limit.is_none() && q.offset.is_some() {
-                return PErr {
-                    code: Code::TrailingInput,
-                    ..PErr::expected(i, "end of query")
-                }
-                .help("write `LIMIT` before `OFFSET`");
+                return Box::new(
+                    self.coded_at(self.pos, Code::TrailingInput, "end of query")
+                        .help("write `LIMIT` before `OFFSET`"),
+                );
             }
         }
         if i.starts_with(';') {
-            return PErr::coded(i, Code::InvalidCharacter, "unexpected `;`")
-                .help("send a single query without a statement terminator")
-                .len(1);
+            return Box::new(
+                self.coded_at(self.pos, Code::InvalidCharacter, "unexpected `;`")
+                    .help("send a single query without a statement terminator")
+                    .len(1),
+            );
         }
         let expected = if q.limit.is_some() || q.offset.is_some() {
             "end of query"
@@ -360,162 +675,80 @@ impl<'s> Parser<'s> {
         } else {
             "`WHERE`, `ORDER BY`, `LIMIT` or end of query"
         };
-        PErr {
-            code: Code::TrailingInput,
-            ..PErr::expected(i, expected)
-        }
+        Box::new(self.coded_at(self.pos, Code::TrailingInput, expected))
     }
 
-    // ---- lexical helpers -------------------------------------------------
-
-    /// The identifier-like word at `i`, if `i` starts with one.
     #[inline]
-    fn word(&self, i: &'s str) -> Option<(&'s str, &'s str)> {
-        // ASCII words inline; anything non-ASCII goes to `word_slow`.
-        let b = i.as_bytes();
-        let &first = b.first()?;
-        if first.is_ascii() {
-            if !(first.is_ascii_alphabetic() || first == b'_') {
-                return None;
-            }
-            let n = 1 + b[1..]
-                .iter()
-                .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
-                .unwrap_or(b.len() - 1);
-            if b.get(n).is_none_or(u8::is_ascii) {
-                return Some(i.split_at(n));
-            }
-        }
-        Self::word_slow(i)
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn word_slow(i: &'s str) -> Option<(&'s str, &'s str)> {
-        let &first = i.as_bytes().first()?;
-        let starts = if first.is_ascii() {
-            first.is_ascii_alphabetic() || first == b'_'
-        } else {
-            i.chars().next().is_some_and(is_ident_start)
-        };
-        starts.then(|| i.split_at(ident_len(i)))
-    }
-
-    #[inline(always)]
-    fn peek_kw(&self, i: &'s str, kw: &str) -> bool {
-        starts_with_word(i, kw)
-    }
-
-    /// Consumes keyword `kw` (upper case, whole word).
-    #[inline(always)]
-    fn kw(&self, i: &'s str, kw: &'static str) -> PResult<'s, Span> {
-        if starts_with_word(i, kw) {
-            let start = self.pos(i);
-            let r = self.token_end(&i[kw.len()..]);
-            Ok((r, Span::new(start, start + kw.len())))
-        } else {
-            fail(PErr::expected(i, kw))
-        }
-    }
-
-    /// Consumes `kw` if present.
-    #[inline(always)]
-    fn opt_kw(&self, i: &'s str, kw: &'static str) -> (&'s str, Option<Span>) {
-        if !starts_with_word(i, kw) {
-            return (i, None);
-        }
-        match self.kw(i, kw) {
-            Ok((r, s)) => (r, Some(s)),
-            Err(_) => (i, None),
-        }
-    }
-
-    /// Consumes the symbol `s`.
-    #[inline]
-    fn sym(&self, i: &'s str, s: &'static str, expected: &'static str) -> PResult<'s, Span> {
-        if has_prefix(i, s) {
-            let start = self.pos(i);
-            Ok((
-                self.token_end(&i[s.len()..]),
-                Span::new(start, start + s.len()),
-            ))
-        } else {
-            fail(PErr::expected(i, expected))
-        }
-    }
-
-    fn depth_check(&self, i: &'s str, depth: usize) -> Result<(), nom::Err<PErr>> {
+    fn depth_check(&self, depth: usize) -> PResult<()> {
         if depth > self.max_depth {
-            return Err(nom::Err::Failure(
-                PErr::coded(
-                    i,
-                    Code::TooDeep,
-                    format!("nesting is deeper than the limit of {}", self.max_depth),
-                )
-                .help("flatten the parentheses or raise `Limits::max_depth`")
-                .len(i.chars().next().map_or(0, char::len_utf8)),
-            ));
+            return Err(self.too_deep());
         }
         Ok(())
     }
 
-    /// `ident {"." ident}` with no blanks around the dots. After a dot any
-    /// word is allowed (`Owner.Limit`); the first segment must not be a keyword.
-    fn path(&self, i: &'s str, expected: &'static str) -> PResult<'s, Ident<'s>> {
-        let Some((w, rest)) = self.word(i) else {
-            return fail(PErr::expected(i, expected));
-        };
-        if is_keyword(w) {
-            return fail(PErr::expected(i, expected));
-        }
-        self.path_rest(i, rest)
+    #[cold]
+    #[inline(never)]
+    fn too_deep(&self) -> Box<PErr> {
+        Box::new(
+            self.coded_at(
+                self.pos,
+                Code::TooDeep,
+                format!("nesting is deeper than the limit of {}", self.max_depth),
+            )
+            .help("flatten the parentheses or raise `Limits::max_depth`")
+            .len(self.rest().chars().next().map_or(0, char::len_utf8)),
+        )
     }
 
-    /// [`Self::path`] once its first word, ending where `rest` starts, has
-    /// been read and found not to be a keyword.
-    fn path_rest(&self, i: &'s str, mut rest: &'s str) -> PResult<'s, Ident<'s>> {
-        let start = self.pos(i);
-        while let Some(after_dot) = rest.strip_prefix('.') {
-            match self.word(after_dot) {
-                Some((_, r)) => rest = r,
-                None => return fail(PErr::expected(after_dot, "a name after `.`")),
+    /// `ident {"." ident}` with no blanks around the dots. After a dot any
+    /// word is allowed (`Owner.Limit`); the first segment must not be a keyword.
+    fn path(&mut self, expected: &'static str) -> PResult<Ident<'s>> {
+        if !self.at_name() {
+            return Err(self.expected(expected));
+        }
+        self.path_rest()
+    }
+
+    /// [`Self::path`] once its first word, the one at the cursor, has been
+    /// found not to be a keyword.
+    #[inline]
+    fn path_rest(&mut self) -> PResult<Ident<'s>> {
+        let start = self.pos;
+        let mut end = self.word_end;
+        while self.src.as_bytes().get(end) == Some(&b'.') {
+            match word_len(&self.src[end + 1..]) {
+                0 => return Err(self.expected_at(end + 1, "a name after `.`")),
+                n => end += 1 + n,
             }
         }
-        let end = self.pos(rest);
-        let name = Cow::Borrowed(&self.src[start..end]);
-        Ok((
-            self.token_end(rest),
-            Ident {
-                name,
-                span: Span::new(start, end),
-            },
-        ))
+        self.advance(end);
+        Ok(Ident {
+            name: Cow::Borrowed(&self.src[start..end]),
+            span: Span::new(start, end),
+        })
     }
 
     /// `'…'` with `''` for a quote. Borrowed unless a quote was doubled.
-    fn string(&self, i: &'s str) -> PResult<'s, Expr<'s>> {
-        match plain_string(i) {
+    fn string(&mut self) -> PResult<Expr<'s>> {
+        match plain_string_end(self.src.as_bytes(), self.pos) {
             // The usual case: no doubled quote, the value borrows the input.
-            Some((value, rest)) => {
-                let start = self.pos(i);
-                let r = self.token_end(rest);
-                Ok((
-                    r,
-                    Expr::String {
-                        value: Cow::Borrowed(value),
-                        span: Span::new(start, self.pos(rest)),
-                    },
-                ))
+            Some(end) => {
+                let start = self.pos;
+                self.advance(end);
+                Ok(Expr::String {
+                    value: Cow::Borrowed(&self.src[start + 1..end - 1]),
+                    span: Span::new(start, end),
+                })
             }
-            None => self.string_unescaping(i),
+            None => self.string_unescaping(),
         }
     }
 
     /// [`Self::string`] for a literal with a doubled quote (or none at all).
     #[cold]
-    fn string_unescaping(&self, i: &'s str) -> PResult<'s, Expr<'s>> {
-        let start = self.pos(i);
-        let body = &i[1..];
+    fn string_unescaping(&mut self) -> PResult<Expr<'s>> {
+        let start = self.pos;
+        let body = &self.src[start + 1..];
         let mut owned: Option<String> = None;
         let mut from = 0;
         let bytes = body.as_bytes();
@@ -523,10 +756,14 @@ impl<'s> Parser<'s> {
         loop {
             k += find_quote(&bytes[k..]).unwrap_or(body.len() - k);
             if k >= body.len() {
-                return Err(nom::Err::Failure(
-                    PErr::coded(i, Code::UnterminatedString, "unterminated string literal")
-                        .help("close the string with `'`; write `''` for a quote inside it")
-                        .len(i.len()),
+                return Err(Box::new(
+                    self.coded_at(
+                        start,
+                        Code::UnterminatedString,
+                        "unterminated string literal",
+                    )
+                    .help("close the string with `'`; write `''` for a quote inside it")
+                    .len(self.src.len() - start),
                 ));
             }
             // body[k] is a quote
@@ -544,188 +781,173 @@ impl<'s> Parser<'s> {
                 }
                 None => Cow::Borrowed(&body[..k]),
             };
-            let rest = &body[k + 1..];
-            let r = self.token_end(rest);
-            return Ok((
-                r,
-                Expr::String {
-                    value,
-                    span: Span::new(start, self.pos(rest)),
-                },
-            ));
+            let end = start + 1 + k + 1;
+            self.advance(end);
+            return Ok(Expr::String {
+                value,
+                span: Span::new(start, end),
+            });
         }
     }
 
-    /// `digits ["." digits] [("e"|"E") ["+"|"-"] digits]` or `"." digits …`,
-    /// with an optional leading `-` already consumed by the caller (`neg`).
-    fn number(&self, i: &'s str, start: usize) -> PResult<'s, Expr<'s>> {
-        let bad = |at: &'s str, msg: &'static str| {
-            Err(nom::Err::Failure(PErr::coded(at, Code::InvalidNumber, msg)))
-        };
-        let int: PResult<'s, Option<&'s str>> = opt(digit1).parse(i);
-        let (mut rest, int) = int?;
-        if let Some(after) = rest.strip_prefix('.') {
-            let frac: PResult<'s, &'s str> = digit1(after);
-            match frac {
-                Ok((r, _)) => rest = r,
-                Err(_) => return bad(after, "expected digits after the decimal point"),
+    /// `digits ["." digits] [("e"|"E") ["+"|"-"] digits]` or `"." digits …`
+    /// starting at byte offset `at`; `start` is where the literal starts,
+    /// before the leading `-` that the caller (`prefix`) consumed, if any.
+    fn number(&mut self, at: usize, start: usize) -> PResult<Expr<'s>> {
+        let b = self.src.as_bytes();
+        let int_end = skip_digits(b, at);
+        let mut end = int_end;
+        if b.get(end) == Some(&b'.') {
+            let frac = end + 1;
+            end = skip_digits(b, frac);
+            if end == frac {
+                return Err(self.bad_number(frac, "expected digits after the decimal point"));
             }
-        } else if int.is_none() {
-            return fail(PErr::expected(i, "a number"));
+        } else if int_end == at {
+            return Err(self.expected_at(at, "a number"));
         }
-        if let Some(after) = rest.strip_prefix(['e', 'E']) {
-            let exp: PResult<'s, &'s str> =
-                recognize((opt(nom::character::complete::one_of("+-")), digit1)).parse(after);
-            match exp {
-                Ok((r, _)) => rest = r,
-                Err(_) => return bad(after, "expected digits in the exponent"),
+        if let Some(b'e' | b'E') = b.get(end) {
+            let exp = end + 1;
+            let digits = exp + usize::from(matches!(b.get(exp), Some(b'+' | b'-')));
+            end = skip_digits(b, digits);
+            if end == digits {
+                return Err(self.bad_number(exp, "expected digits in the exponent"));
             }
         }
-        if rest.chars().next().is_some_and(is_ident_char) || rest.starts_with('.') {
-            let at = self.pos(rest);
-            let tail = rest
-                .find(|c: char| !is_ident_char(c) && c != '.')
-                .unwrap_or(rest.len());
-            return Err(nom::Err::Failure(
-                PErr::coded(i, Code::InvalidNumber, "invalid number literal")
-                    .help("a property name must start with a letter or `_`")
-                    .len(at - self.pos(i) + tail),
-            ));
+        match b.get(end) {
+            Some(&c) if c.is_ascii_alphanumeric() || c == b'_' || c == b'.' => {
+                return Err(self.glued_number(at, end));
+            }
+            Some(&c) if !c.is_ascii() && self.src[end..].starts_with(is_ident_char) => {
+                return Err(self.glued_number(at, end));
+            }
+            _ => {}
         }
-        let end = self.pos(rest);
-        let text = Cow::Borrowed(&self.src[start..end]);
-        Ok((
-            self.token_end(rest),
-            Expr::Number {
-                text,
-                span: Span::new(start, end),
-            },
-        ))
+        self.advance(end);
+        Ok(Expr::Number {
+            text: Cow::Borrowed(&self.src[start..end]),
+            span: Span::new(start, end),
+        })
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn bad_number(&self, at: usize, msg: &'static str) -> Box<PErr> {
+        Box::new(self.coded_at(at, Code::InvalidNumber, msg))
+    }
+
+    /// A number followed by a word character or a dot (`12abc`, `1.2.3`):
+    /// the error blames the whole glued token from `at`.
+    #[cold]
+    #[inline(never)]
+    fn glued_number(&self, at: usize, end: usize) -> Box<PErr> {
+        let rest = &self.src[end..];
+        let tail = rest
+            .find(|c: char| !is_ident_char(c) && c != '.')
+            .unwrap_or(rest.len());
+        Box::new(
+            self.coded_at(at, Code::InvalidNumber, "invalid number literal")
+                .help("a property name must start with a letter or `_`")
+                .len(end - at + tail),
+        )
     }
 
     // ---- statements --------------------------------------------------------
 
     #[inline(never)]
-    fn query(&self, i: &'s str, depth: usize) -> PResult<'s, Query<'s>> {
-        self.depth_check(i, depth)?;
-        let start = self.pos(i);
-        let (i, _) = self.kw(i, "SELECT")?;
-        let (i, distinct) = self.opt_kw(i, "DISTINCT");
-        let (mut i, first) = self.select_item(i, depth)?;
+    fn query(&mut self, depth: usize) -> PResult<Query<'s>> {
+        self.depth_check(depth)?;
+        let start = self.pos;
+        self.expect_kw(Kw::Select)?;
+        let distinct = self.eat(Kw::Distinct);
+        let first = self.select_item(depth)?;
         // Room for a few items up front: growing a Vec from one element
         // costs a reallocation.
         let mut select = Vec::with_capacity(4);
         select.push(first);
-        while let Ok((r, _)) = self.sym(i, ",", "`,`") {
-            let (r, item) = self.select_item(r, depth)?;
-            select.push(item);
-            i = r;
+        while self.eat_byte(b',') {
+            select.push(self.select_item(depth)?);
         }
-        let (i, _) = match self.kw(i, "FROM") {
-            Ok(x) => x,
-            Err(_) => {
-                let what = if select.len() == 1 && distinct.is_none() && i.is_empty() {
-                    "`,` or `FROM`"
-                } else {
-                    "`,`, an alias or `FROM`"
-                };
-                return fail(PErr::expected(i, what));
-            }
-        };
-        let (mut i, t) = self.table_ref(i, depth)?;
+        if self.eat(Kw::From).is_none() {
+            let what = if select.len() == 1 && distinct.is_none() && self.pos == self.src.len() {
+                "`,` or `FROM`"
+            } else {
+                "`,`, an alias or `FROM`"
+            };
+            return Err(self.expected(what));
+        }
+        let t = self.table_ref(depth)?;
         let mut from = vec![t];
-        while let Ok((r, _)) = self.sym(i, ",", "`,`") {
-            let (r, t) = self.table_ref(r, depth)?;
-            from.push(t);
-            i = r;
+        while self.eat_byte(b',') {
+            from.push(self.table_ref(depth)?);
         }
         let mut joins = Vec::new();
-        while let Some((r, j)) = self.join(i, depth)? {
+        while let Some(j) = self.join(depth)? {
             joins.push(j);
-            i = r;
         }
-        let (i, where_clause) = match self.opt_kw(i, "WHERE") {
-            (r, Some(_)) => {
-                let (r, e) = self.expr(r, depth)?;
-                (r, Some(e))
-            }
-            (_, None) => (i, None),
+        let where_clause = match self.eat(Kw::Where) {
+            Some(_) => Some(self.expr(depth)?),
+            None => None,
         };
-        let (i, group_by) = if self.peek_kw(i, "GROUP") {
-            let gstart = self.pos(i);
-            let (r, _) = self.kw(i, "GROUP")?;
-            let (mut r, _) = self.kw(r, "BY")?;
+        let group_by = if self.at(Kw::Group) {
+            let gstart = self.pos;
+            self.advance(self.word_end);
+            self.expect_kw(Kw::By)?;
             let mut exprs = Vec::new();
             loop {
-                let (r2, e) = self.operand(r, depth)?;
-                exprs.push(e);
-                r = r2;
-                match self.sym(r, ",", "`,`") {
-                    Ok((r2, _)) => r = r2,
-                    Err(_) => break,
+                exprs.push(self.operand(depth)?);
+                if !self.eat_byte(b',') {
+                    break;
                 }
             }
-            (
-                r,
-                Some(GroupBy {
-                    exprs,
-                    span: self.span_from(gstart),
-                }),
-            )
+            Some(GroupBy {
+                exprs,
+                span: self.span_from(gstart),
+            })
         } else {
-            (i, None)
+            None
         };
-        let (i, having) = match self.opt_kw(i, "HAVING") {
-            (r, Some(_)) => {
-                let (r, e) = self.expr(r, depth)?;
-                (r, Some(e))
-            }
-            (_, None) => (i, None),
+        let having = match self.eat(Kw::Having) {
+            Some(_) => Some(self.expr(depth)?),
+            None => None,
         };
-        let (i, order_by) = if self.peek_kw(i, "ORDER") {
-            let (r, _) = self.kw(i, "ORDER")?;
-            let (mut r, _) = self.kw(r, "BY")?;
+        let order_by = if self.at(Kw::Order) {
+            self.advance(self.word_end);
+            self.expect_kw(Kw::By)?;
             let mut items = Vec::new();
             loop {
-                let istart = self.pos(r);
-                let (r2, expr) = self.operand(r, depth)?;
-                let (r2, direction) = match self.opt_kw(r2, "ASC") {
-                    (r3, Some(_)) => (r3, Some(Direction::Asc)),
-                    (r3, None) => match self.opt_kw(r3, "DESC") {
-                        (r4, Some(_)) => (r4, Some(Direction::Desc)),
-                        (r4, None) => (r4, None),
-                    },
+                let istart = self.pos;
+                let expr = self.operand(depth)?;
+                let direction = match self.kw {
+                    Some(Kw::Asc) => Some(Direction::Asc),
+                    Some(Kw::Desc) => Some(Direction::Desc),
+                    _ => None,
                 };
+                if direction.is_some() {
+                    self.advance(self.word_end);
+                }
                 items.push(OrderItem {
                     expr,
                     direction,
                     span: self.span_from(istart),
                 });
-                r = r2;
-                match self.sym(r, ",", "`,`") {
-                    Ok((r2, _)) => r = r2,
-                    Err(_) => break,
+                if !self.eat_byte(b',') {
+                    break;
                 }
             }
-            (r, items)
+            items
         } else {
-            (i, Vec::new())
+            Vec::new()
         };
-        let (i, limit) = match self.opt_kw(i, "LIMIT") {
-            (r, Some(_)) => {
-                let (r, e) = self.operand(r, depth)?;
-                (r, Some(e))
-            }
-            (_, None) => (i, None),
+        let limit = match self.eat(Kw::Limit) {
+            Some(_) => Some(self.operand(depth)?),
+            None => None,
         };
-        let (i, offset) = match self.opt_kw(i, "OFFSET") {
-            (r, Some(_)) => {
-                let (r, e) = self.operand(r, depth)?;
-                (r, Some(e))
-            }
-            (_, None) => (i, None),
+        let offset = match self.eat(Kw::Offset) {
+            Some(_) => Some(self.operand(depth)?),
+            None => None,
         };
-        let q = Query {
+        Ok(Query {
             distinct,
             select,
             from,
@@ -737,146 +959,143 @@ impl<'s> Parser<'s> {
             limit,
             offset,
             span: self.span_from(start),
-        };
-        Ok((i, q))
+        })
     }
 
-    fn select_item(&self, i: &'s str, depth: usize) -> PResult<'s, SelectItem<'s>> {
-        if i.starts_with('*') {
-            let (r, span) = self.sym(i, "*", "`*`")?;
-            return Ok((r, SelectItem::Wildcard { span }));
+    fn select_item(&mut self, depth: usize) -> PResult<SelectItem<'s>> {
+        if self.peek() == Some(b'*') {
+            let span = Span::new(self.pos, self.pos + 1);
+            self.advance(self.pos + 1);
+            return Ok(SelectItem::Wildcard { span });
         }
-        let (r, expr) = match self.operand(i, depth) {
-            Ok(x) => x,
-            Err(nom::Err::Error(e)) if e.rest == i.len() && e.code == Code::Syntax => {
-                return fail(PErr::expected(i, "a property name or `*`"));
+        let at = self.pos;
+        let expr = match self.operand(depth) {
+            Ok(e) => e,
+            // Nothing that could start a value: say what a select item is.
+            Err(e) if e.rest == self.src.len() - at && e.code == Code::Syntax => {
+                return Err(self.expected_at(at, "a property name or `*`"));
             }
             Err(e) => return Err(e),
         };
-        let (r, alias) = self.alias(r)?;
-        Ok((r, SelectItem::Expr { expr, alias }))
+        let alias = self.alias()?;
+        Ok(SelectItem::Expr { expr, alias })
     }
 
     /// `AS name` or a bare name that is not a keyword in any case.
-    fn alias(&self, i: &'s str) -> PResult<'s, Option<Alias<'s>>> {
-        let start = self.pos(i);
-        if let Ok((r, _)) = self.kw(i, "AS") {
-            let (r, name) = self.path(r, "an alias name after `AS`")?;
-            return Ok((
-                r,
-                Some(Alias {
-                    name,
-                    explicit: true,
-                    span: self.span_from(start),
-                }),
-            ));
-        }
-        match self.word(i) {
-            Some((w, rest)) if !is_keyword(w) && keyword_in_other_case(w).is_none() => {
-                let (r, name) = self.path_rest(i, rest)?;
-                Ok((
-                    r,
-                    Some(Alias {
-                        name,
-                        explicit: false,
-                        span: self.span_from(start),
-                    }),
-                ))
-            }
-            _ => Ok((i, None)),
-        }
-    }
-
-    fn table_ref(&self, i: &'s str, depth: usize) -> PResult<'s, TableRef<'s>> {
-        let start = self.pos(i);
-        let (r, source) = if i.starts_with('(') {
-            let (r, _) = self.sym(i, "(", "`(`")?;
-            if !self.peek_kw(r, "SELECT") {
-                return fail(PErr::expected(r, "`SELECT` (a sub-query)"));
-            }
-            let (r, query) = self.query(r, depth + SUBQUERY_DEPTH)?;
-            let (r, _) = self.sym(r, ")", "`)`")?;
-            (
-                r,
-                TableSource::Subquery {
-                    query: Box::new(query),
-                    span: self.span_from(start),
-                },
-            )
+    #[inline]
+    fn alias(&mut self) -> PResult<Option<Alias<'s>>> {
+        let start = self.pos;
+        let explicit = if self.eat(Kw::As).is_some() {
+            true
+        } else if self.at_name() && keyword_in_other_case(self.word()).is_none() {
+            false
         } else {
-            let (r, name) = self.path(i, "an object name")?;
-            (r, TableSource::Object { name })
-        };
-        let (r, alias) = self.alias(r)?;
-        Ok((
-            r,
-            TableRef {
-                source,
-                alias,
-                span: self.span_from(start),
-            },
-        ))
-    }
-
-    fn join(
-        &self,
-        i: &'s str,
-        depth: usize,
-    ) -> Result<Option<(&'s str, Join<'s>)>, nom::Err<PErr>> {
-        let start = self.pos(i);
-        let Some((w, _)) = self.word(i) else {
             return Ok(None);
         };
-        let kind = match w {
-            "JOIN" => JoinKind::Plain,
-            "INNER" => JoinKind::Inner,
-            "LEFT" => JoinKind::Left,
-            "RIGHT" => JoinKind::Right,
-            "FULL" => JoinKind::Full,
-            "CROSS" => JoinKind::Cross,
+        let name = if explicit {
+            self.path("an alias name after `AS`")?
+        } else {
+            self.path_rest()?
+        };
+        Ok(Some(Alias {
+            name,
+            explicit,
+            span: self.span_from(start),
+        }))
+    }
+
+    /// The word at the cursor (empty if none).
+    fn word(&self) -> &'s str {
+        &self.src[self.pos..self.word_end]
+    }
+
+    fn table_ref(&mut self, depth: usize) -> PResult<TableRef<'s>> {
+        let start = self.pos;
+        let source = if self.eat_byte(b'(') {
+            if !self.at(Kw::Select) {
+                return Err(self.expected("`SELECT` (a sub-query)"));
+            }
+            let query = self.query(depth + SUBQUERY_DEPTH)?;
+            self.expect_byte(b')', "`)`")?;
+            TableSource::Subquery {
+                query: Box::new(query),
+                span: self.span_from(start),
+            }
+        } else {
+            TableSource::Object {
+                name: self.path("an object name")?,
+            }
+        };
+        let alias = self.alias()?;
+        Ok(TableRef {
+            source,
+            alias,
+            span: self.span_from(start),
+        })
+    }
+
+    fn join(&mut self, depth: usize) -> PResult<Option<Join<'s>>> {
+        let start = self.pos;
+        let kind = match self.kw {
+            Some(Kw::Join) => JoinKind::Plain,
+            Some(Kw::Inner) => JoinKind::Inner,
+            Some(Kw::Left) => JoinKind::Left,
+            Some(Kw::Right) => JoinKind::Right,
+            Some(Kw::Full) => JoinKind::Full,
+            Some(Kw::Cross) => JoinKind::Cross,
             _ => return Ok(None),
         };
-        let mut r = i;
         if kind != JoinKind::Plain {
-            r = self.kw(r, w_static(kind))?.0;
+            self.advance(self.word_end);
             if matches!(kind, JoinKind::Left | JoinKind::Right | JoinKind::Full) {
-                r = self.opt_kw(r, "OUTER").0;
+                self.eat(Kw::Outer);
             }
         }
-        let (r, _) = self.kw(r, "JOIN")?;
-        let (r, table) = self.table_ref(r, depth)?;
-        let (r, on) = match self.kw(r, "ON") {
-            Ok((r, _)) => {
-                let (r, e) = self.expr(r, depth)?;
-                (r, Some(e))
-            }
-            Err(_) => (r, None),
+        self.expect_kw(Kw::Join)?;
+        let table = self.table_ref(depth)?;
+        let on = match self.eat(Kw::On) {
+            Some(_) => Some(self.expr(depth)?),
+            None => None,
         };
-        Ok(Some((
-            r,
-            Join {
-                kind,
-                table,
-                on,
-                span: self.span_from(start),
-            },
-        )))
+        Ok(Some(Join {
+            kind,
+            table,
+            on,
+            span: self.span_from(start),
+        }))
     }
 
     // ---- expressions -------------------------------------------------------
     //
     // One precedence-climbing function, `expr_bp`, handles every level, so a
-    // level of parentheses costs two stack frames (`expr_bp` → `paren`); the
-    // rarer branches live in small non-inlined helpers to keep its frame small.
+    // level of parentheses costs three stack frames (`expr_bp` → `prefix` →
+    // `paren`); the rarer branches live in small non-inlined helpers to keep
+    // the frames small.
 
     /// `expr = conj {OR conj}` — a full condition or value.
-    pub(crate) fn expr(&self, i: &'s str, depth: usize) -> PResult<'s, Expr<'s>> {
-        self.expr_bp(i, depth, PREC_OR)
+    pub(crate) fn expr(&mut self, depth: usize) -> PResult<Expr<'s>> {
+        self.expr_bp(depth, PREC_OR)
     }
 
     /// `operand = term {("+"|"-") term}` — a value, no conditions.
-    pub(crate) fn operand(&self, i: &'s str, depth: usize) -> PResult<'s, Expr<'s>> {
-        self.expr_bp(i, depth, PREC_ADD)
+    pub(crate) fn operand(&mut self, depth: usize) -> PResult<Expr<'s>> {
+        // The common case: a name that no `(` or arithmetic operator
+        // follows is the whole operand (what `expr_bp` would return),
+        // built without its operator loop.
+        if self.at_name() && depth <= self.max_depth {
+            let ident = self.path_rest()?;
+            if !matches!(self.peek(), Some(b'(' | b'+' | b'-' | b'*' | b'/' | b'%')) {
+                return Ok(Expr::Column { ident });
+            }
+            let start = ident.span.start;
+            let lhs = if self.peek() == Some(b'(') {
+                self.call(ident, depth, start)?
+            } else {
+                Expr::Column { ident }
+            };
+            return self.infix(lhs, start, depth, PREC_ADD);
+        }
+        self.expr_bp(depth, PREC_ADD)
     }
 
     /// Parses an expression whose operators all bind at least as tightly as
@@ -885,26 +1104,38 @@ impl<'s> Parser<'s> {
     /// operands), so it bounds the number of `expr_bp` frames on the stack;
     /// each left-nested operator application also counts, so the tree's
     /// height never exceeds the depth limit.
-    fn expr_bp(&self, i: &'s str, depth: usize, min: u8) -> PResult<'s, Expr<'s>> {
-        self.depth_check(i, depth)?;
-        let start = self.pos(i);
-        let (mut i, mut lhs) = self.prefix(i, depth, min)?;
+    fn expr_bp(&mut self, depth: usize, min: u8) -> PResult<Expr<'s>> {
+        self.depth_check(depth)?;
+        let start = self.pos;
+        let lhs = self.prefix(depth, min)?;
+        self.infix(lhs, start, depth, min)
+    }
+
+    /// The operator loop of [`Self::expr_bp`] after its first operand
+    /// `lhs`, which starts at `start`.
+    #[inline(always)]
+    fn infix(
+        &mut self,
+        mut lhs: Expr<'s>,
+        start: usize,
+        depth: usize,
+        min: u8,
+    ) -> PResult<Expr<'s>> {
         let mut height = depth;
         // `Some(true)` while `lhs` is an AND built by this loop (extendable), `Some(false)` for OR.
         let mut open_junction: Option<bool> = None;
         loop {
-            let Some((prec, op)) = self.peek_infix(i) else {
-                return Ok((i, lhs));
+            let Some((prec, op)) = self.peek_infix() else {
+                return Ok(lhs);
             };
             if prec < min {
-                return Ok((i, lhs));
+                return Ok(lhs);
             }
             match op {
                 Infix::And | Infix::Or => {
                     let is_and = matches!(op, Infix::And);
-                    let (r, _) = self.kw(i, if is_and { "AND" } else { "OR" })?;
-                    let (r, rhs) = self.expr_bp(r, depth + 1, prec + 1)?;
-                    i = r;
+                    self.advance(self.word_end);
+                    let rhs = self.expr_bp(depth + 1, prec + 1)?;
                     let span = self.span_from(start);
                     match (&mut lhs, open_junction) {
                         (Expr::And { operands, span: s }, Some(true)) if is_and => {
@@ -917,7 +1148,7 @@ impl<'s> Parser<'s> {
                         }
                         _ => {
                             height += 1;
-                            self.depth_check(i, height)?;
+                            self.depth_check(height)?;
                             let operands = vec![lhs, rhs];
                             lhs = if is_and {
                                 Expr::And { operands, span }
@@ -930,9 +1161,8 @@ impl<'s> Parser<'s> {
                     continue;
                 }
                 Infix::Cmp(cmp, len) => {
-                    let r = self.token_end(&i[len..]);
-                    let (r, rhs) = self.expr_bp(r, depth + 1, PREC_ADD)?;
-                    i = r;
+                    self.advance(self.pos + len);
+                    let rhs = self.expr_bp(depth + 1, PREC_ADD)?;
                     lhs = Expr::Compare {
                         op: cmp,
                         lhs: Box::new(lhs),
@@ -941,16 +1171,11 @@ impl<'s> Parser<'s> {
                     };
                 }
                 Infix::Arith(a) => {
-                    if i.starts_with("--") {
-                        return fail(
-                            PErr::coded(i, Code::InvalidCharacter, "unexpected `--`")
-                                .help("comments are not supported")
-                                .len(2),
-                        );
+                    if self.rest().starts_with("--") {
+                        return Err(self.comment_error());
                     }
-                    let r = self.token_end(&i[1..]);
-                    let (r, rhs) = self.expr_bp(r, depth + 1, prec + 1)?;
-                    i = r;
+                    self.advance(self.pos + 1);
+                    let rhs = self.expr_bp(depth + 1, prec + 1)?;
                     lhs = Expr::Arith {
                         op: a,
                         lhs: Box::new(lhs),
@@ -959,23 +1184,22 @@ impl<'s> Parser<'s> {
                     };
                 }
                 Infix::Keyword => {
-                    let (r, e) = self.predicate_tail(i, lhs, start, depth)?;
-                    i = r;
-                    lhs = e;
+                    lhs = self.predicate_tail(lhs, start, depth)?;
                 }
             }
             open_junction = None;
             height += 1;
-            self.depth_check(i, height)?;
+            self.depth_check(height)?;
         }
     }
 
     /// What follows an operand, with its binding strength.
-    fn peek_infix(&self, i: &'s str) -> Option<(u8, Infix)> {
-        let b = i.as_bytes();
-        match b.first()? {
-            b'<' | b'>' | b'=' | b'!' => {
-                let (op, len) = match (b[0], b.get(1)) {
+    #[inline]
+    fn peek_infix(&self) -> Option<(u8, Infix)> {
+        let b = self.src.as_bytes();
+        match *b.get(self.pos)? {
+            c @ (b'<' | b'>' | b'=' | b'!') => {
+                let (op, len) = match (c, b.get(self.pos + 1)) {
                     (b'<', Some(b'=')) => (CmpOp::Le, 2),
                     (b'>', Some(b'=')) => (CmpOp::Ge, 2),
                     (b'<', Some(b'>')) => (CmpOp::Ne, 2),
@@ -992,244 +1216,238 @@ impl<'s> Parser<'s> {
             b'*' => Some((PREC_MUL, Infix::Arith(ArithOp::Mul))),
             b'/' => Some((PREC_MUL, Infix::Arith(ArithOp::Div))),
             b'%' => Some((PREC_MUL, Infix::Arith(ArithOp::Rem))),
-            _ => match self.word(i)?.0 {
-                "AND" => Some((PREC_AND, Infix::And)),
-                "OR" => Some((PREC_OR, Infix::Or)),
-                "IS" | "LIKE" | "IN" | "BETWEEN" | "NOT" => Some((PREC_PRED, Infix::Keyword)),
+            _ => match self.kw? {
+                Kw::And => Some((PREC_AND, Infix::And)),
+                Kw::Or => Some((PREC_OR, Infix::Or)),
+                Kw::Is | Kw::Like | Kw::In | Kw::Between | Kw::Not => {
+                    Some((PREC_PRED, Infix::Keyword))
+                }
                 _ => None,
             },
         }
     }
 
     /// Prefix position: `NOT`, unary `-`, or a primary.
-    fn prefix(&self, i: &'s str, depth: usize, min: u8) -> PResult<'s, Expr<'s>> {
-        let start = self.pos(i);
+    fn prefix(&mut self, depth: usize, min: u8) -> PResult<Expr<'s>> {
+        let start = self.pos;
         // The common case first: a property name (a word that is not a
         // keyword, so not `NOT`, `TRUE`, `FALSE` or `NULL`), exactly what
         // `primary` would read, without its dispatch.
-        if let Some((w, rest)) = self.word(i) {
-            if !is_keyword(w) {
-                let (r, ident) = self.path_rest(i, rest)?;
-                if r.starts_with('(') {
-                    return self.call(r, ident, depth, start);
-                }
-                return Ok((r, Expr::Column { ident }));
+        if self.at_name() {
+            let ident = self.path_rest()?;
+            if self.peek() == Some(b'(') {
+                return self.call(ident, depth, start);
             }
+            return Ok(Expr::Column { ident });
         }
-        if min <= PREC_NOT && self.peek_kw(i, "NOT") {
-            let (r, _) = self.kw(i, "NOT")?;
-            let (r, e) = self.expr_bp(r, depth + 1, PREC_NOT)?;
-            return Ok((
-                r,
-                Expr::Not {
-                    expr: Box::new(e),
-                    span: self.span_from(start),
-                },
-            ));
+        if min <= PREC_NOT && self.at(Kw::Not) {
+            self.advance(self.word_end);
+            let e = self.expr_bp(depth + 1, PREC_NOT)?;
+            return Ok(Expr::Not {
+                expr: Box::new(e),
+                span: self.span_from(start),
+            });
         }
-        if let Some(after) = i.strip_prefix('-') {
-            if after.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
-                return self.number(after, start);
-            }
-            if after.starts_with('-') {
-                return fail(
-                    PErr::coded(i, Code::InvalidCharacter, "unexpected `--`")
-                        .help("comments are not supported")
-                        .len(2),
-                );
-            }
-            let r = self.token_end(after);
-            let (r, e) = self.expr_bp(r, depth + 1, PREC_NEG)?;
-            return Ok((
-                r,
-                Expr::Neg {
-                    expr: Box::new(e),
-                    span: self.span_from(start),
-                },
-            ));
+        match self.peek() {
+            Some(b'-') => self.negative(depth),
+            Some(b'(') => self.paren(depth),
+            _ => self.primary(),
         }
-        if i.starts_with('(') {
-            return self.paren(i, depth);
+    }
+
+    /// `-` at the cursor: a negative number literal, or `-` applied to an
+    /// operand.
+    #[inline(never)]
+    fn negative(&mut self, depth: usize) -> PResult<Expr<'s>> {
+        let start = self.pos;
+        let after = start + 1;
+        match self.src.as_bytes().get(after) {
+            Some(b'0'..=b'9' | b'.') => return self.number(after, start),
+            Some(b'-') => return Err(self.comment_error()),
+            _ => {}
         }
-        let (r, e) = self.primary(i)?;
-        match e {
-            Expr::Column { ident } if r.starts_with('(') => self.call(r, ident, depth, start),
-            e => Ok((r, e)),
-        }
+        self.advance(after);
+        let e = self.expr_bp(depth + 1, PREC_NEG)?;
+        Ok(Expr::Neg {
+            expr: Box::new(e),
+            span: self.span_from(start),
+        })
     }
 
     /// After an operand: `IS [NOT] NULL`, `[NOT] LIKE …`, `[NOT] IN (…)`, `[NOT] BETWEEN …`.
     #[inline(never)]
-    fn predicate_tail(
-        &self,
-        i: &'s str,
-        lhs: Expr<'s>,
-        start: usize,
-        depth: usize,
-    ) -> PResult<'s, Expr<'s>> {
-        let lhs = Box::new(lhs);
-        if let Ok((r, _)) = self.kw(i, "IS") {
-            let (r, not) = self.opt_kw(r, "NOT");
-            let (r, _) = match self.kw(r, "NULL") {
-                Ok(x) => x,
-                Err(_) => {
-                    return fail(PErr::expected(
-                        r,
-                        if not.is_some() {
-                            "`NULL`"
-                        } else {
-                            "`NULL` or `NOT NULL`"
-                        },
-                    ))
-                }
-            };
-            return Ok((
-                r,
-                Expr::IsNull {
-                    expr: lhs,
-                    negated: not.is_some(),
-                    span: self.span_from(start),
-                },
-            ));
+    fn predicate_tail(&mut self, lhs: Expr<'s>, start: usize, depth: usize) -> PResult<Expr<'s>> {
+        if self.eat(Kw::Is).is_some() {
+            let negated = self.eat(Kw::Not).is_some();
+            if self.eat(Kw::Null).is_none() {
+                return Err(self.expected(if negated {
+                    "`NULL`"
+                } else {
+                    "`NULL` or `NOT NULL`"
+                }));
+            }
+            return Ok(Expr::IsNull {
+                expr: Box::new(lhs),
+                negated,
+                span: self.span_from(start),
+            });
         }
-        let (r, not) = self.opt_kw(i, "NOT");
-        let negated = not.is_some();
-        if let Ok((r, _)) = self.kw(r, "LIKE") {
-            let (r, pattern) = self.operand(r, depth + 1)?;
-            let (r, escape) = match self.kw(r, "ESCAPE") {
-                Ok((r, _)) => {
-                    let (r, e) = self.operand(r, depth + 1)?;
-                    (r, Some(Box::new(e)))
-                }
-                Err(_) => (r, None),
-            };
-            return Ok((
-                r,
-                Expr::Like {
-                    expr: lhs,
+        let negated = self.eat(Kw::Not).is_some();
+        match self.kw {
+            Some(Kw::Like) => {
+                self.advance(self.word_end);
+                let pattern = self.operand(depth + 1)?;
+                let escape = match self.eat(Kw::Escape) {
+                    Some(_) => Some(Box::new(self.operand(depth + 1)?)),
+                    None => None,
+                };
+                Ok(Expr::Like {
+                    expr: Box::new(lhs),
                     pattern: Box::new(pattern),
                     negated,
                     escape,
                     span: self.span_from(start),
-                },
-            ));
-        }
-        if let Ok((r, _)) = self.kw(r, "IN") {
-            return self.in_tail(r, lhs, negated, start, depth);
-        }
-        if let Ok((r, _)) = self.kw(r, "BETWEEN") {
-            let (r, low) = self.operand(r, depth + 1)?;
-            let (r, _) = self.kw(r, "AND")?;
-            let (r, high) = self.operand(r, depth + 1)?;
-            let span = self.span_from(start);
-            return Ok((
-                r,
-                Expr::Between {
-                    expr: lhs,
+                })
+            }
+            Some(Kw::In) => {
+                self.advance(self.word_end);
+                self.in_tail(Box::new(lhs), negated, start, depth)
+            }
+            Some(Kw::Between) => {
+                self.advance(self.word_end);
+                let low = self.operand(depth + 1)?;
+                self.expect_kw(Kw::And)?;
+                let high = self.operand(depth + 1)?;
+                Ok(Expr::Between {
+                    expr: Box::new(lhs),
                     low: Box::new(low),
                     high: Box::new(high),
                     negated,
-                    span,
-                },
-            ));
+                    span: self.span_from(start),
+                })
+            }
+            _ => Err(self.expected("`LIKE`, `IN` or `BETWEEN` after `NOT`")),
         }
-        fail(PErr::expected(r, "`LIKE`, `IN` or `BETWEEN` after `NOT`"))
     }
 
     /// `"(" (query | [operand {"," operand}]) ")"` after `IN`.
     #[inline(never)]
     fn in_tail(
-        &self,
-        i: &'s str,
+        &mut self,
         lhs: Box<Expr<'s>>,
         negated: bool,
         start: usize,
         depth: usize,
-    ) -> PResult<'s, Expr<'s>> {
-        let (r, _) = self.sym(i, "(", "`(` after `IN`")?;
-        if self.peek_kw(r, "SELECT") {
-            let (r, q) = self.query(r, depth + SUBQUERY_DEPTH)?;
-            let (r, _) = self.sym(r, ")", "`)`")?;
-            return Ok((
-                r,
-                Expr::InSubquery {
-                    expr: lhs,
-                    query: Box::new(q),
-                    negated,
-                    span: self.span_from(start),
-                },
-            ));
+    ) -> PResult<Expr<'s>> {
+        self.expect_byte(b'(', "`(` after `IN`")?;
+        if self.at(Kw::Select) {
+            let q = self.query(depth + SUBQUERY_DEPTH)?;
+            self.expect_byte(b')', "`)`")?;
+            return Ok(Expr::InSubquery {
+                expr: lhs,
+                query: Box::new(q),
+                negated,
+                span: self.span_from(start),
+            });
         }
         let mut list = Vec::new();
-        let mut r = r;
         // Values are operands at `depth + 1`; when that depth is allowed, a
         // plain string literal followed by `,` or `)` is the whole operand
         // (no operator can follow), so it is built here, in place.
         let shortcut = depth < self.max_depth;
-        if !r.starts_with(')') {
+        if self.peek() != Some(b')') {
             loop {
-                if shortcut {
-                    if let Some((value, after)) = plain_string(r) {
-                        let r2 = self.token_end(after);
-                        if r2.starts_with([',', ')']) {
+                if shortcut && self.peek() == Some(b'\'') {
+                    if let Some(end) = plain_string_end(self.src.as_bytes(), self.pos) {
+                        let next = skip_blanks(self.src.as_bytes(), end);
+                        if let Some(c @ (b',' | b')')) = self.src.as_bytes().get(next) {
                             list.push(Expr::String {
-                                value: Cow::Borrowed(value),
-                                span: Span::new(self.pos(r), self.pos(after)),
+                                value: Cow::Borrowed(&self.src[self.pos + 1..end - 1]),
+                                span: Span::new(self.pos, end),
                             });
-                            match self.sym(r2, ",", "`,`") {
-                                Ok((r3, _)) => r = r3,
-                                Err(_) => {
-                                    r = r2;
-                                    break;
-                                }
+                            if *c == b',' {
+                                // The `,` and the blanks after it.
+                                self.advance(next + 1);
+                                continue;
                             }
-                            continue;
+                            // Leave the cursor on the `)`: no word there.
+                            self.last_end = end;
+                            self.pos = next;
+                            self.word_end = next;
+                            self.kw = None;
+                            break;
                         }
                     }
                 }
-                let (r2, v) = self.operand(r, depth + 1)?;
-                list.push(v);
-                r = r2;
-                match self.sym(r, ",", "`,`") {
-                    Ok((r2, _)) => r = r2,
-                    Err(_) => break,
+                list.push(self.operand(depth + 1)?);
+                if !self.eat_byte(b',') {
+                    break;
                 }
             }
         }
-        let (r, _) = self.sym(r, ")", "`,` or `)`")?;
-        Ok((
-            r,
-            Expr::In {
-                expr: lhs,
-                list,
-                negated,
-                span: self.span_from(start),
-            },
-        ))
+        self.expect_byte(b')', "`,` or `)`")?;
+        Ok(Expr::In {
+            expr: lhs,
+            list,
+            negated,
+            span: self.span_from(start),
+        })
     }
 
-    /// A literal, a path or `*` (never recursive: `(` and calls are handled by `prefix`).
+    /// A literal or `*` (never recursive: `(`, names and calls are handled
+    /// by `prefix`).
     #[inline(never)]
-    fn primary(&self, i: &'s str) -> PResult<'s, Expr<'s>> {
-        let start = self.pos(i);
-        let Some(c) = i.chars().next() else {
-            return fail(PErr::expected(i, "an expression"));
+    fn primary(&mut self) -> PResult<Expr<'s>> {
+        let start = self.pos;
+        let Some(c) = self.peek() else {
+            return Err(self.expected("an expression"));
         };
         match c {
-            '\'' => self.string(i),
-            '0'..='9' | '.' => self.number(i, start),
-            '*' => {
-                let (r, span) = self.sym(i, "*", "`*`")?;
-                Ok((r, Expr::Star { span }))
+            b'\'' => self.string(),
+            b'0'..=b'9' | b'.' => self.number(start, start),
+            b'*' => {
+                self.advance(start + 1);
+                Ok(Expr::Star {
+                    span: Span::new(start, start + 1),
+                })
             }
-            '!' => fail(
-                PErr::coded(i, Code::InvalidCharacter, "unexpected `!`")
-                    .help("write `!=` for not equal")
-                    .len(1),
-            ),
-            '"' | '`' | '[' => fail(
-                PErr::coded(
-                    i,
+            _ => match self.kw {
+                Some(kw @ (Kw::True | Kw::False)) => {
+                    self.advance(self.word_end);
+                    Ok(Expr::Bool {
+                        value: kw == Kw::True,
+                        span: self.span_from(start),
+                    })
+                }
+                Some(Kw::Null) => {
+                    self.advance(self.word_end);
+                    Ok(Expr::Null {
+                        span: self.span_from(start),
+                    })
+                }
+                _ if self.at_name() => {
+                    // Not reached from `prefix`, which reads names itself.
+                    let ident = self.path_rest()?;
+                    Ok(Expr::Column { ident })
+                }
+                _ => Err(self.unexpected_in_primary()),
+            },
+        }
+    }
+
+    /// The error for a token that cannot start a value.
+    #[cold]
+    #[inline(never)]
+    fn unexpected_in_primary(&self) -> Box<PErr> {
+        let c = self.rest().chars().next();
+        Box::new(match c {
+            Some('!') => self
+                .coded_at(self.pos, Code::InvalidCharacter, "unexpected `!`")
+                .help("write `!=` for not equal")
+                .len(1),
+            Some(c @ ('"' | '`' | '[')) => self
+                .coded_at(
+                    self.pos,
                     Code::InvalidCharacter,
                     format!("unexpected {}", quote_char(c)),
                 )
@@ -1237,110 +1455,54 @@ impl<'s> Parser<'s> {
                     "strings use single quotes ('text'); property names are written without quotes",
                 )
                 .len(1),
-            ),
-            c if is_ident_start(c) => {
-                let Some((w, rest)) = self.word(i) else {
-                    return fail(PErr::expected(i, "an expression"));
-                };
-                match w {
-                    "TRUE" | "FALSE" => {
-                        let r = self.token_end(rest);
-                        Ok((
-                            r,
-                            Expr::Bool {
-                                value: w == "TRUE",
-                                span: self.span_from(start),
-                            },
-                        ))
-                    }
-                    "NULL" => {
-                        let r = self.token_end(rest);
-                        Ok((
-                            r,
-                            Expr::Null {
-                                span: self.span_from(start),
-                            },
-                        ))
-                    }
-                    _ if is_keyword(w) => fail(PErr::expected(i, "a property name or value")),
-                    _ => {
-                        let (r, ident) = self.path_rest(i, rest)?;
-                        Ok((r, Expr::Column { ident }))
-                    }
-                }
-            }
-            _ => fail(PErr::expected(i, "a property name or value")),
-        }
+            _ => self.coded_at(self.pos, Code::Syntax, "a property name or value"),
+        })
     }
 
     /// `"(" (query | expr) ")"`
     #[inline(never)]
-    fn paren(&self, i: &'s str, depth: usize) -> PResult<'s, Expr<'s>> {
-        let start = self.pos(i);
-        let (r, _) = self.sym(i, "(", "`(`")?;
-        self.depth_check(r, depth + 1)?;
-        if self.peek_kw(r, "SELECT") {
-            let (r, q) = self.query(r, depth + SUBQUERY_DEPTH)?;
-            let (r, _) = self.sym(r, ")", "`)`")?;
-            return Ok((
-                r,
-                Expr::Subquery {
-                    query: Box::new(q),
-                    span: self.span_from(start),
-                },
-            ));
+    fn paren(&mut self, depth: usize) -> PResult<Expr<'s>> {
+        let start = self.pos;
+        self.expect_byte(b'(', "`(`")?;
+        self.depth_check(depth + 1)?;
+        if self.at(Kw::Select) {
+            let q = self.query(depth + SUBQUERY_DEPTH)?;
+            self.expect_byte(b')', "`)`")?;
+            return Ok(Expr::Subquery {
+                query: Box::new(q),
+                span: self.span_from(start),
+            });
         }
-        let (r, e) = self.expr_bp(r, depth + 1, PREC_OR)?;
-        let (r, _) = self.sym(r, ")", "`)` or an operator")?;
-        Ok((r, e))
+        let e = self.expr_bp(depth + 1, PREC_OR)?;
+        self.expect_byte(b')', "`)` or an operator")?;
+        Ok(e)
     }
 
     #[inline(never)]
-    fn call(
-        &self,
-        i: &'s str,
-        name: Ident<'s>,
-        depth: usize,
-        start: usize,
-    ) -> PResult<'s, Expr<'s>> {
-        let (mut r, _) = self.sym(i, "(", "`(`")?;
-        self.depth_check(r, depth + 1)?;
+    fn call(&mut self, name: Ident<'s>, depth: usize, start: usize) -> PResult<Expr<'s>> {
+        self.expect_byte(b'(', "`(`")?;
+        self.depth_check(depth + 1)?;
         let mut args = Vec::new();
-        if !r.starts_with(')') {
+        if self.peek() != Some(b')') {
             loop {
-                let (r2, a) = self.operand(r, depth + 1)?;
-                args.push(a);
-                r = r2;
-                match self.sym(r, ",", "`,`") {
-                    Ok((r2, _)) => r = r2,
-                    Err(_) => break,
+                args.push(self.operand(depth + 1)?);
+                if !self.eat_byte(b',') {
+                    break;
                 }
             }
         }
-        let (r, _) = self.sym(r, ")", "`,` or `)`")?;
-        Ok((
-            r,
-            Expr::Call {
-                name,
-                args,
-                span: self.span_from(start),
-            },
-        ))
+        self.expect_byte(b')', "`,` or `)`")?;
+        Ok(Expr::Call {
+            name,
+            args,
+            span: self.span_from(start),
+        })
     }
 
     // ---- errors --------------------------------------------------------------
 
-    fn to_error(&self, e: nom::Err<PErr>) -> Error {
-        let e = match e {
-            nom::Err::Error(e) | nom::Err::Failure(e) => e,
-            nom::Err::Incomplete(_) => {
-                return Error::new(
-                    Code::Internal,
-                    Span::point(self.src.len()),
-                    "parser asked for more input",
-                )
-            }
-        };
+    #[cold]
+    fn to_error(&self, e: PErr) -> Error {
         let at = self.src.len().saturating_sub(e.rest);
         let rest = self.src.get(at..).unwrap_or("");
         let (found, tok_len) = describe_token(rest);
@@ -1353,7 +1515,7 @@ impl<'s> Parser<'s> {
             return err;
         }
         // A keyword written in another case where a keyword was expected.
-        if let Some((w, _)) = self.word(rest) {
+        if let Some((w, _)) = word(rest) {
             if let Some(k) = keyword_in_other_case(w) {
                 return Error::new(
                     Code::KeywordCase,
@@ -1429,17 +1591,6 @@ enum Infix {
     Arith(ArithOp),
     /// `IS`, `LIKE`, `IN`, `BETWEEN`, or `NOT` before one of the last three.
     Keyword,
-}
-
-fn w_static(kind: JoinKind) -> &'static str {
-    match kind {
-        JoinKind::Plain => "JOIN",
-        JoinKind::Inner => "INNER",
-        JoinKind::Left => "LEFT",
-        JoinKind::Right => "RIGHT",
-        JoinKind::Full => "FULL",
-        JoinKind::Cross => "CROSS",
-    }
 }
 
 /// How many levels of [`Limits::max_depth`] a sub-query costs. A statement's
@@ -1540,6 +1691,45 @@ mod tests {
     }
 
     #[test]
+    fn hashed_keyword_lookup_agrees_with_the_match() {
+        let mut words: Vec<String> = [
+            "",
+            "A",
+            "a",
+            "_AND",
+            "É",
+            "INTERSECTS",
+            "INTERSECX",
+            "SELECTX",
+        ]
+        .iter()
+        .map(|w| w.to_string())
+        .collect();
+        for k in KEYWORDS {
+            words.push(k.to_string());
+            words.push(k.to_ascii_lowercase());
+            words.push(format!("{k}S"));
+            words.push(format!("{k}_"));
+            words.push(format!("X{k}"));
+            words.push(k[..k.len() - 1].to_string());
+            words.push(k[1..].to_string());
+            let mut flipped = k.as_bytes().to_vec();
+            *flipped.last_mut().unwrap() ^= 0x20;
+            words.push(String::from_utf8(flipped).unwrap());
+        }
+        for w in &words {
+            let want = keyword_spelling(w);
+            // at the end of the input (packed byte by byte) …
+            assert_eq!(keyword(w), want, "{w:?}");
+            // … and followed by more text (packed from 8 bytes at once)
+            let long = format!("{w} FROM x WHERE y");
+            assert_eq!(keyword_at(long.as_bytes(), 0, w.len()), want, "{w:?}");
+            let long = format!("xx{w}ABCDEFGHIJ");
+            assert_eq!(keyword_at(long.as_bytes(), 2, 2 + w.len()), want, "{w:?}");
+        }
+    }
+
+    #[test]
     fn scanners_match_their_char_definitions() {
         for s in [
             "",
@@ -1565,14 +1755,53 @@ mod tests {
             ("FRO", "FROM", false),
             ("from", "FROM", false),
         ] {
-            assert_eq!(starts_with_word(s, kw), want, "{s:?}");
+            let found = word(s).and_then(|(w, _)| keyword(w)).map(Kw::text);
+            assert_eq!(found == Some(kw), want, "{s:?}");
         }
         let long = format!("{}'{}", "a".repeat(40), "b'".repeat(3));
         for s in ["", "'", "abc", "ab'c", &long, "é'", &"x".repeat(100)] {
             assert_eq!(find_quote(s.as_bytes()), s.find('\''), "{s:?}");
         }
-        assert_eq!(blanks_len(" \t\r\n x"), 5);
-        assert_eq!(blanks_len("\u{a0}x"), 0);
+        for (s, want) in [
+            ("'abc' x", Some(5)),
+            ("''", Some(2)),
+            ("'é'", Some(4)),
+            ("'it''s'", None),
+            ("''''", None),
+            ("'open", None),
+            ("x'a'", None),
+            ("", None),
+        ] {
+            assert_eq!(plain_string_end(s.as_bytes(), 0), want, "{s:?}");
+        }
+        for s in [
+            "",
+            "abc",
+            "_a1 b",
+            "1a",
+            "a.b",
+            "aé b",
+            "éa",
+            "\u{300}a",
+            "a\u{300}b c",
+            "FROM",
+            "x\u{2028}y",
+            "a'b",
+            "ab",
+        ] {
+            let want = match s.chars().next() {
+                Some(c) if is_ident_start(c) => {
+                    s.find(|c: char| !is_ident_char(c)).unwrap_or(s.len())
+                }
+                _ => 0,
+            };
+            assert_eq!(word_len(s), want, "{s:?}");
+        }
+        assert_eq!(skip_blanks(b" \t\r\n x", 0), 5);
+        assert_eq!(skip_blanks(b"a  ", 1), 3);
+        assert_eq!(skip_blanks("\u{a0}x".as_bytes(), 0), 0);
+        assert_eq!(skip_digits(b"x123.5", 1), 4);
+        assert_eq!(skip_digits(b"12", 0), 2);
     }
 
     #[test]
@@ -1592,6 +1821,57 @@ mod tests {
             err("SELECT a FROM X WHERE a IN ('x").0,
             err("SELECT a FROM X WHERE a = 'x").0
         );
+    }
+
+    #[test]
+    fn operand_shortcut_agrees_with_expr_bp() {
+        fn run(src: &str, depth: usize, fast: bool) -> String {
+            let mut p = Parser {
+                src,
+                pos: 0,
+                word_end: 0,
+                kw: None,
+                last_end: 0,
+                max_depth: 3,
+            };
+            p.advance(0);
+            let r = if fast {
+                p.operand(depth)
+            } else {
+                p.expr_bp(depth, PREC_ADD)
+            };
+            format!("{r:?} {} {} {:?}", p.pos, p.last_end, p.kw)
+        }
+        for src in [
+            "a",
+            "a ,",
+            "a.b.c FROM",
+            "a. b",
+            "a LIKE 'x'",
+            "a = 1",
+            "a + 1 = 2",
+            "a - -1",
+            "a * b + c",
+            "f(x) AND",
+            "f (x, y) + 1",
+            "f()",
+            "f(",
+            "aé b",
+            "a--b",
+            "a IN (1)",
+            "NOT a",
+            "'x'",
+            "(a)",
+            "Account",
+        ] {
+            for depth in [0, 3, 4] {
+                assert_eq!(
+                    run(src, depth, true),
+                    run(src, depth, false),
+                    "{src:?} at {depth}"
+                );
+            }
+        }
     }
 
     #[test]
