@@ -1000,29 +1000,43 @@ const RESERVED: &[&str] = &[
     "in", "inf", "le", "lt", "mod", "mul", "nan", "ne", "not", "null", "or", "sub", "true",
 ];
 
-/// [`RESERVED`] as big-endian `u64`s, zero-padded, for a binary search over
-/// integers (zero padding sorts before any letter, so this is sorted as
-/// [`RESERVED`] is; checked at compile time).
-const RESERVED_PACKED: [u64; RESERVED.len()] = {
-    let mut packed = [0; RESERVED.len()];
+/// A keyword as a number: its bytes, lower case, big-endian (`"eq"` is
+/// `0x6571`); distinct words of at most 8 letters give distinct numbers.
+const fn packed(w: &[u8]) -> u64 {
+    let mut key = 0;
+    let mut i = 0;
+    while i < w.len() {
+        key = key << 8 | (w[i] | 0x20) as u64;
+        i += 1;
+    }
+    key
+}
+
+/// Multiplier of the perfect hash of [`RESERVED`] into [`KEYWORDS`]: the
+/// top 6 bits of `packed(word) * KEYWORD_HASH` differ for every keyword
+/// (found by a search; checked at compile time).
+const KEYWORD_HASH: u64 = 0x4131_bb5d_7200_bbd1;
+
+/// Slot of a packed word in [`KEYWORDS`].
+const fn keyword_slot(key: u64) -> usize {
+    (key.wrapping_mul(KEYWORD_HASH) >> 58) as usize
+}
+
+/// [`RESERVED`], packed, each at its [`keyword_slot`]; 0 in empty slots (no
+/// name packs to 0). A name is a keyword exactly when its slot holds it.
+const KEYWORDS: [u64; 64] = {
+    let mut t = [0; 64];
     let mut i = 0;
     while i < RESERVED.len() {
         let w = RESERVED[i].as_bytes();
-        assert!(w.len() <= 8);
-        let mut key = [0; 8];
-        let mut k = 0;
-        while k < w.len() {
-            key[k] = w[k];
-            k += 1;
-        }
-        packed[i] = u64::from_be_bytes(key);
-        assert!(
-            i == 0 || packed[i - 1] < packed[i],
-            "RESERVED must be sorted"
-        );
+        assert!(w.len() >= 2 && w.len() <= 5, "keywords are 2 to 5 letters");
+        let key = packed(w);
+        let slot = keyword_slot(key);
+        assert!(t[slot] == 0, "KEYWORD_HASH must be a perfect hash");
+        t[slot] = key;
         i += 1;
     }
-    packed
+    t
 };
 
 /// Why a name is not a Dataverse identifier.
@@ -1040,65 +1054,68 @@ const LETTER: u8 = 1;
 const DIGIT: u8 = 2;
 /// [`IDENT`] class of `_`.
 const UNDERSCORE: u8 = 4;
+/// [`IDENT`] class of a byte no name contains.
+const BAD: u8 = 8;
 
-/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`],
-/// or 0 for a byte no name contains.
+/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`]
+/// or [`BAD`].
 const IDENT: [u8; 256] = {
-    let mut t = [0; 256];
+    let mut t = [BAD; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
-        t[b] = if c.is_ascii_alphabetic() {
-            LETTER
+        if c.is_ascii_alphabetic() {
+            t[b] = LETTER;
         } else if c.is_ascii_digit() {
-            DIGIT
+            t[b] = DIGIT;
         } else if c == b'_' {
-            UNDERSCORE
-        } else {
-            0
-        };
+            t[b] = UNDERSCORE;
+        }
         b += 1;
     }
     t
 };
 
 /// `None` when `s` matches `[A-Za-z_][A-Za-z0-9_]*` and is not a keyword.
+///
+/// One branch-free scan takes the union of the bytes' classes and packs
+/// the bytes for the keyword test; a name is only looked up when it is 2 to
+/// 5 letters (every keyword is), in a perfect-hash table (one probe).
+#[inline]
 fn ident_problem(s: &str) -> Option<Problem> {
-    // Bytes, not chars: a valid name is ASCII, and the first byte that is
-    // not allowed starts a character (every byte before it was ASCII).
-    let char_at = |i: usize| s[i..].chars().next().unwrap_or('\0');
     let b = s.as_bytes();
     let Some(&first) = b.first() else {
         return Some(Problem::Empty);
     };
-    match IDENT[usize::from(first)] {
-        DIGIT => return Some(Problem::Digit),
-        0 => return Some(Problem::Char(char_at(0))),
-        _ => {}
-    }
-    // one pass: the first byte not allowed, and the union of the classes
     let mut classes = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let class = IDENT[usize::from(c)];
-        if class == 0 {
-            return Some(Problem::Char(char_at(i)));
-        }
-        classes |= class;
+    let mut key = 0u64;
+    for &c in b {
+        classes |= IDENT[usize::from(c)];
+        // (only read for names of at most 5 bytes, so the shift may drop bytes)
+        key = key << 8 | u64::from(c | 0x20);
     }
-    // Every keyword is 2 to 5 letters: most names are ruled out by length
-    // or by a digit or `_` before the (case-insensitive) list is searched.
-    if classes == LETTER && (2..=5).contains(&b.len()) {
-        // big-endian, zero-padded, lower case (`| 0x20` lower-cases a letter)
-        let mut key = 0u64;
-        for &c in b {
-            key = key << 8 | u64::from(c | 0x20);
-        }
-        key <<= 8 * (8 - b.len());
-        if RESERVED_PACKED.binary_search(&key).is_ok() {
-            return Some(Problem::Keyword);
-        }
+    if IDENT[usize::from(first)] == DIGIT {
+        return Some(Problem::Digit);
+    }
+    if classes & BAD != 0 {
+        return Some(first_bad_char(s));
+    }
+    if classes == LETTER && (2..=5).contains(&b.len()) && KEYWORDS[keyword_slot(key)] == key {
+        return Some(Problem::Keyword);
     }
     None
+}
+
+/// The problem of a name with a byte no name contains: that byte starts a
+/// character (every byte before it is ASCII), which is reported.
+#[cold]
+#[inline(never)]
+fn first_bad_char(s: &str) -> Problem {
+    let i = s
+        .bytes()
+        .position(|c| IDENT[usize::from(c)] == BAD)
+        .unwrap_or_default();
+    Problem::Char(s.get(i..).and_then(|t| t.chars().next()).unwrap_or('\0'))
 }
 
 fn char_desc(c: char) -> String {
@@ -4128,6 +4145,30 @@ mod tests {
             names.push(char::from(b).to_string());
             names.push(format!("a{}", char::from(b)));
             names.push(format!("n{}t", char::from(b)));
+        }
+        // every 2-character name and every 3-letter one (the perfect hash
+        // must reject each non-keyword), and long names ending in a keyword
+        let chars: Vec<char> = ('a'..='z')
+            .chain('A'..='Z')
+            .chain('0'..='9')
+            .chain(['_'])
+            .collect();
+        for &x in &chars {
+            for &y in &chars {
+                names.push(format!("{x}{y}"));
+            }
+        }
+        for x in 'a'..='z' {
+            for y in 'a'..='z' {
+                for z in 'a'..='z' {
+                    names.push(format!("{x}{y}{z}"));
+                }
+            }
+        }
+        for k in RESERVED {
+            names.push(format!("abcd{k}"));
+            names.push(format!("abcdefgh{k}"));
+            names.push(format!("{k}é"));
         }
         for name in &names {
             assert_eq!(ident_problem(name), reference(name), "{name:?}");
