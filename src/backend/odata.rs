@@ -1502,11 +1502,18 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         };
         let mark = out.open(SELECT);
         let value_start = out.len();
-        // (navigation property, its selected properties, first span)
-        let mut navs: Vec<(&str, Vec<&str>, Span)> = Vec::new();
-        // position of each navigation property in `navs`, once there are
-        // more than a few (a scan of `navs` would make long lists quadratic)
-        let mut nav_index: HashMap<&str, usize> = HashMap::new();
+        // Each `nav.prop` selected, with the number of its navigation
+        // property in order of first appearance (its group), in one flat
+        // vector, sorted by group at the end.
+        let mut paths: Vec<(usize, &str, &str)> = Vec::new();
+        // the first few navigation properties, by group; then a map (a scan
+        // would make long lists quadratic)
+        let mut first_navs: [&str; 8] = [""; 8];
+        let mut nav_index: Option<HashMap<&str, usize>> = None;
+        let mut groups = 0;
+        // the first span of the navigation property over the limit
+        let max_expands = self.options.limits.dynamics_max_expands;
+        let mut over_span = None;
         for f in fields {
             let checked = self.check_field(f);
             if checked == Checked::Name {
@@ -1521,23 +1528,31 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             let (first, second, third) = (segs.next(), segs.next(), segs.next());
             match (first, second, third) {
                 (Some(nav), Some(prop), None) if ok => {
-                    let found = if navs.len() <= 8 {
-                        navs.iter().position(|(n, ..)| *n == nav)
-                    } else {
-                        if nav_index.is_empty() {
-                            nav_index.extend(navs.iter().enumerate().map(|(i, (n, ..))| (*n, i)));
-                        }
-                        nav_index.get(nav).copied()
+                    let known = match &nav_index {
+                        None => first_navs.iter().take(groups).position(|n| *n == nav),
+                        Some(map) => map.get(nav).copied(),
                     };
-                    match found.and_then(|i| navs.get_mut(i)) {
-                        Some((_, props, _)) => props.push(prop),
-                        None => {
-                            if !nav_index.is_empty() {
-                                nav_index.insert(nav, navs.len());
-                            }
-                            navs.push((nav, vec![prop], f.span));
+                    let group = known.unwrap_or_else(|| {
+                        if groups < first_navs.len() {
+                            first_navs[groups] = nav;
+                        } else {
+                            nav_index
+                                .get_or_insert_with(|| {
+                                    first_navs
+                                        .iter()
+                                        .enumerate()
+                                        .map(|(i, n)| (*n, i))
+                                        .collect()
+                                })
+                                .insert(nav, groups);
                         }
-                    }
+                        if groups == max_expands {
+                            over_span = Some(f.span);
+                        }
+                        groups += 1;
+                        groups - 1
+                    });
+                    paths.push((group, nav, prop));
                 }
                 (_, Some(_), Some(_)) => {
                     self.errors.push(
@@ -1555,19 +1570,17 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 _ => {}
             }
         }
-        if navs.is_empty() {
+        if paths.is_empty() {
             out.close(SELECT, mark, true);
             return;
         }
-        let max_expands = self.options.limits.dynamics_max_expands;
-        if let Some((_, _, span)) = navs.get(max_expands) {
+        if let Some(span) = over_span {
             self.errors.push(
                 Error::new(
                     Code::DynamicsTooManyExpands,
-                    *span,
+                    span,
                     format!(
-                        "the dynamics `$expand` has {} navigation properties, over dataverse's limit of {max_expands}",
-                        navs.len()
+                        "the dynamics `$expand` has {groups} navigation properties, over dataverse's limit of {max_expands}"
                     ),
                 )
                 .with_help(format!("select properties of at most {max_expands} related tables")),
@@ -1579,21 +1592,25 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             }
         }
         out.close(SELECT, mark, false);
-        let mark = out.open(EXPAND);
-        for (i, (nav, props, _)) in navs.iter().enumerate() {
-            if i > 0 {
-                out.token(",", "%2C");
-            }
-            out.name(nav);
-            out.token("($select=", "(%24select%3D");
-            for (j, p) in props.iter().enumerate() {
-                if j > 0 {
-                    out.token(",", "%2C");
-                }
-                out.name(p);
-            }
-            out.token(")", ")");
+        // stable: each group keeps its properties in order
+        if !paths.is_sorted_by_key(|p| p.0) {
+            paths.sort_by_key(|p| p.0);
         }
+        let mark = out.open(EXPAND);
+        for (i, &(group, nav, prop)) in paths.iter().enumerate() {
+            let previous = i.checked_sub(1).and_then(|j| paths.get(j));
+            if previous.is_some_and(|p| p.0 == group) {
+                out.token(",", "%2C");
+            } else {
+                if previous.is_some() {
+                    out.token("),", ")%2C");
+                }
+                out.name(nav);
+                out.token("($select=", "(%24select%3D");
+            }
+            out.name(prop);
+        }
+        out.token(")", ")");
         out.close(EXPAND, mark, true);
     }
     // ---- filter ----
@@ -2019,14 +2036,28 @@ mod tests {
     fn many_navigation_properties_group_in_order() {
         let mut opts = Options::default();
         opts.limits.dynamics_max_expands = 100;
+        // around the switch from the first few navigation properties to a map
+        for n in [1, 2, 7, 8, 9, 10, 20] {
+            // in order, then reversed, then every other one again
+            let sel: Vec<String> = (0..n)
+                .map(|i| format!("n{i}.a"))
+                .chain((0..n).rev().map(|i| format!("n{i}.b")))
+                .chain((0..n).step_by(2).map(|i| format!("n{i}.c")))
+                .collect();
+            check_grouping(&sel, &opts);
+        }
         let sel: Vec<String> = (0..20)
             .flat_map(|i| [format!("n{i}.a"), format!("n{}.b", 19 - i)])
             .collect();
+        check_grouping(&sel, &opts);
+    }
+
+    fn check_grouping(sel: &[String], opts: &Options) {
         let src = format!("SELECT accountid, {} FROM account", sel.join(", "));
-        let (r, _) = run(Lang::Kql, &src, &opts).unwrap();
+        let (r, _) = run(Lang::Kql, &src, opts).unwrap();
         // model: group by navigation property in order of first appearance
         let mut model: Vec<(&str, Vec<&str>)> = Vec::new();
-        for p in &sel {
+        for p in sel {
             let (nav, prop) = p.split_once('.').unwrap();
             match model.iter_mut().find(|(n, _)| *n == nav) {
                 Some((_, props)) => props.push(prop),
