@@ -25,8 +25,9 @@
 //!   `A–Z a–z 0–9 - _ . ! ~ * ' ( )`), so a space is `%20`, `+` is `%2B`, `&`
 //!   `%26`, `#` `%23`, `%` `%25`; names stay literal, pairs are joined by `&`.
 //!   Both forms are written side by side: checked names and fixed tokens
-//!   (`,` → `%2C`, ` asc` → `%20asc`) go straight into both; the `$filter`
-//!   is built decoded first (quotes doubled, JSON escaped), then encoded once.
+//!   (`,` → `%2C`, ` asc` → `%20asc`, ` and ` → `%20and%20`) go straight
+//!   into both; only literal text is scanned, once, escaping it (quotes
+//!   doubled, wildcards bracketed, JSON escaped) and encoding it together.
 //! - **Headers** (§1): always `Accept: application/json`,
 //!   `OData-MaxVersion: 4.0`, `OData-Version: 4.0`; `If-None-Match: null` when
 //!   there is an `$expand` (§1: expanded collections are otherwise served from
@@ -445,27 +446,54 @@ fn push_u64(out: &mut String, mut n: u64) {
     out.extend(buf[i..].iter().map(|&d| char::from(d)));
 }
 
+/// The bytes [`URI_COMPONENT`] leaves alone, as a table.
+const KEEP: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        t[b] = c.is_ascii_alphanumeric()
+            || matches!(
+                c,
+                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+            );
+        b += 1;
+    }
+    t
+};
+
+/// `%00%01…%FF`: the encoded form of byte `b` is `PERCENT[3 * b..3 * b + 3]`
+/// (upper-case hex, as `percent_encoding` writes it).
+const PERCENT: &str = {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    const BYTES: [u8; 768] = {
+        let mut t = [0; 768];
+        let mut b = 0;
+        while b < 256 {
+            t[3 * b] = b'%';
+            t[3 * b + 1] = HEX[b >> 4];
+            t[3 * b + 2] = HEX[b & 0xf];
+            b += 1;
+        }
+        t
+    };
+    match std::str::from_utf8(&BYTES) {
+        Ok(s) => s,
+        Err(_) => panic!("ASCII"),
+    }
+};
+
+/// The encoded form `%XX` of byte `b`.
+fn percent(b: u8) -> &'static str {
+    let i = 3 * usize::from(b);
+    PERCENT.get(i..i + 3).unwrap_or_default()
+}
+
 /// Appends `v` percent-encoded with [`URI_COMPONENT`], as
 /// `utf8_percent_encode(v, URI_COMPONENT)` does: runs of bytes left alone are
 /// copied in one piece, every other byte (all non-ASCII ones included) is
 /// written `%XX`.
 fn push_percent_encoded(out: &mut String, v: &str) {
-    /// The bytes [`URI_COMPONENT`] leaves alone, as a table.
-    const KEEP: [bool; 256] = {
-        let mut t = [false; 256];
-        let mut b = 0;
-        while b < 128 {
-            let c = b as u8;
-            t[b] = c.is_ascii_alphanumeric()
-                || matches!(
-                    c,
-                    b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-                );
-            b += 1;
-        }
-        t
-    };
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let bytes = v.as_bytes();
     let mut from = 0;
     for (i, &b) in bytes.iter().enumerate() {
@@ -474,12 +502,72 @@ fn push_percent_encoded(out: &mut String, v: &str) {
         }
         // `from..i` holds ASCII bytes only, so both ends are char boundaries.
         out.push_str(v.get(from..i).unwrap_or_default());
-        out.push('%');
-        out.push(char::from(HEX[usize::from(b >> 4)]));
-        out.push(char::from(HEX[usize::from(b & 0xf)]));
+        out.push_str(percent(b));
         from = i + 1;
     }
     out.push_str(v.get(from..).unwrap_or_default());
+}
+
+/// How literal text is escaped inside `$filter` (§3.2, §3.3, §4), as a
+/// mask of [`LITERAL`] classes: the bytes to replace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Escape {
+    /// Nothing: numbers and other text written as they are.
+    None = 0,
+    /// An OData string: `'` doubled.
+    Quote = QUOTE as isize,
+    /// A `contains`/`startswith`/`endswith` keyword: `'` doubled and the
+    /// T-SQL wildcards `%` `_` `[` bracketed.
+    Like = (QUOTE | WILDCARD) as isize,
+    /// A JSON string's content: `\` `"` and controls escaped.
+    Json = JSON as isize,
+}
+
+/// [`LITERAL`] class of a byte that [`URI_COMPONENT`] encodes.
+const ENCODE: u8 = 1;
+/// [`LITERAL`] class of `'`.
+const QUOTE: u8 = 2;
+/// [`LITERAL`] class of `%` `_` `[`.
+const WILDCARD: u8 = 4;
+/// [`LITERAL`] class of `"` `\`, U+0000–U+001F and U+007F.
+const JSON: u8 = 8;
+
+/// The classes of each byte of literal text: whether it is percent-encoded
+/// ([`ENCODE`]) and which [`Escape`]s replace it.
+const LITERAL: [u8; 256] = {
+    let mut t = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        let mut class = if KEEP[b] { 0 } else { ENCODE };
+        if c == b'\'' {
+            class |= QUOTE;
+        }
+        if matches!(c, b'%' | b'_' | b'[') {
+            class |= WILDCARD;
+        }
+        if c == b'"' || c == b'\\' || c < b' ' || c == 0x7f {
+            class |= JSON;
+        }
+        t[b] = class;
+        b += 1;
+    }
+    t
+};
+
+/// The replacement of byte `b` under `escape` (whose class it has), decoded
+/// and percent-encoded. JSON controls are `\u00XX` (lower-case hex, as
+/// written before); only their decoded form is built here.
+fn escaped(escape: Escape, b: u8) -> (&'static str, &'static str) {
+    match (escape, b) {
+        (_, b'\'') => ("''", "''"),
+        (Escape::Like, b'%') => ("[%]", "%5B%25%5D"),
+        (Escape::Like, b'_') => ("[_]", "%5B_%5D"),
+        (Escape::Like, b'[') => ("[[]", "%5B%5B%5D"),
+        (Escape::Json, b'"') => ("\\\"", "%5C%22"),
+        (Escape::Json, b'\\') => ("\\\\", "%5C%5C"),
+        _ => ("", ""),
+    }
 }
 
 /// The decoded options and the query string, written side by side: names
@@ -550,6 +638,125 @@ impl Emitter {
     fn token(&mut self, decoded: &str, encoded: &str) {
         self.query.text.push_str(decoded);
         self.encoded.push_str(encoded);
+    }
+
+    /// Appends literal text escaped by `escape`, and its encoded form, in
+    /// one scan: a run of bytes that need neither is copied whole to both
+    /// buffers; a byte that only needs encoding ends the run in the encoded
+    /// buffer alone (so the decoded one copies non-ASCII text in runs too).
+    #[inline]
+    fn text(&mut self, s: &str, escape: Escape) {
+        let mask = ENCODE | escape as u8;
+        let bytes = s.as_bytes();
+        // decoded and encoded text written up to `decoded_from` and `encoded_from`
+        let (mut decoded_from, mut encoded_from) = (0, 0);
+        for (i, &b) in bytes.iter().enumerate() {
+            let class = LITERAL[usize::from(b)] & mask;
+            if class == 0 {
+                continue;
+            }
+            // Every byte with a class other than ENCODE alone is ASCII, and
+            // `encoded_from..i` holds bytes left alone (ASCII) only, so each
+            // slice below is taken at char boundaries.
+            self.encoded
+                .push_str(s.get(encoded_from..i).unwrap_or_default());
+            encoded_from = i + 1;
+            if class == ENCODE {
+                self.encoded.push_str(percent(b));
+                continue;
+            }
+            self.query
+                .text
+                .push_str(s.get(decoded_from..i).unwrap_or_default());
+            decoded_from = i + 1;
+            let (decoded, encoded) = escaped(escape, b);
+            if decoded.is_empty() {
+                self.json_control(b);
+            } else {
+                self.query.text.push_str(decoded);
+                self.encoded.push_str(encoded);
+            }
+        }
+        self.query
+            .text
+            .push_str(s.get(decoded_from..).unwrap_or_default());
+        self.encoded
+            .push_str(s.get(encoded_from..).unwrap_or_default());
+    }
+
+    /// `\u00XX` for a control character in a JSON string (lower-case hex),
+    /// encoded `%5Cu00XX`.
+    #[cold]
+    fn json_control(&mut self, b: u8) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let hex = [
+            char::from(HEX[usize::from(b >> 4)]),
+            char::from(HEX[usize::from(b & 0xf)]),
+        ];
+        self.query.text.push_str("\\u00");
+        self.encoded.push_str("%5Cu00");
+        for c in hex {
+            self.query.text.push(c);
+            self.encoded.push(c);
+        }
+    }
+
+    /// A checked property path with `/` between segments (§2); `checked`
+    /// says whether it is a plain name, copied without looking for `.`.
+    fn path(&mut self, f: &Field<'_>, checked: Checked) {
+        if checked == Checked::Name || !f.path.as_bytes().contains(&b'.') {
+            self.name(&f.path);
+            return;
+        }
+        for (i, seg) in f.segments().enumerate() {
+            if i > 0 {
+                self.token("/", "%2F");
+            }
+            self.name(seg);
+        }
+    }
+
+    /// A typed literal in `$filter` (§4).
+    fn literal(&mut self, l: &Literal<'_>) {
+        match l {
+            Literal::String(s) => {
+                self.token("'", "'");
+                self.text(s, Escape::Quote);
+                self.token("'", "'");
+            }
+            Literal::Number(n) => self.text(n, Escape::None),
+            Literal::Bool(b) => self.name(if *b { "true" } else { "false" }),
+            Literal::Date(_) | Literal::DateTime(_) => self.temporal(l),
+        }
+    }
+
+    /// A `PropertyValues` element: a JSON string (§3.2).
+    fn json_value(&mut self, l: &Literal<'_>) {
+        self.token("\"", "%22");
+        match l {
+            Literal::String(s) => self.text(s, Escape::Json),
+            Literal::Number(n) => self.text(n, Escape::None),
+            Literal::Bool(b) => self.name(if *b { "true" } else { "false" }),
+            Literal::Date(_) | Literal::DateTime(_) => self.temporal(l),
+        }
+        self.token("\"", "%22");
+    }
+
+    /// A date (`2024-12-31`) or datetime (`2018-02-23T03:05:45Z`, with its
+    /// zone as written): formatted into the decoded text, then encoded.
+    fn temporal(&mut self, l: &Literal<'_>) {
+        use fmt::Write as _;
+        let from = self.len();
+        match l {
+            Literal::Date(d) => {
+                let _ = write!(self.query.text, "{d}");
+            }
+            Literal::DateTime(dt) => {
+                let _ = dt.write_iso(&mut self.query.text, true);
+            }
+            _ => {}
+        }
+        self.encode_since(from);
     }
 
     /// Encodes what was appended to the decoded text since `from`.
@@ -793,29 +1000,43 @@ const RESERVED: &[&str] = &[
     "in", "inf", "le", "lt", "mod", "mul", "nan", "ne", "not", "null", "or", "sub", "true",
 ];
 
-/// [`RESERVED`] as big-endian `u64`s, zero-padded, for a binary search over
-/// integers (zero padding sorts before any letter, so this is sorted as
-/// [`RESERVED`] is; checked at compile time).
-const RESERVED_PACKED: [u64; RESERVED.len()] = {
-    let mut packed = [0; RESERVED.len()];
+/// A keyword as a number: its bytes, lower case, big-endian (`"eq"` is
+/// `0x6571`); distinct words of at most 8 letters give distinct numbers.
+const fn packed(w: &[u8]) -> u64 {
+    let mut key = 0;
+    let mut i = 0;
+    while i < w.len() {
+        key = key << 8 | (w[i] | 0x20) as u64;
+        i += 1;
+    }
+    key
+}
+
+/// Multiplier of the perfect hash of [`RESERVED`] into [`KEYWORDS`]: the
+/// top 6 bits of `packed(word) * KEYWORD_HASH` differ for every keyword
+/// (found by a search; checked at compile time).
+const KEYWORD_HASH: u64 = 0x4131_bb5d_7200_bbd1;
+
+/// Slot of a packed word in [`KEYWORDS`].
+const fn keyword_slot(key: u64) -> usize {
+    (key.wrapping_mul(KEYWORD_HASH) >> 58) as usize
+}
+
+/// [`RESERVED`], packed, each at its [`keyword_slot`]; 0 in empty slots (no
+/// name packs to 0). A name is a keyword exactly when its slot holds it.
+const KEYWORDS: [u64; 64] = {
+    let mut t = [0; 64];
     let mut i = 0;
     while i < RESERVED.len() {
         let w = RESERVED[i].as_bytes();
-        assert!(w.len() <= 8);
-        let mut key = [0; 8];
-        let mut k = 0;
-        while k < w.len() {
-            key[k] = w[k];
-            k += 1;
-        }
-        packed[i] = u64::from_be_bytes(key);
-        assert!(
-            i == 0 || packed[i - 1] < packed[i],
-            "RESERVED must be sorted"
-        );
+        assert!(w.len() >= 2 && w.len() <= 5, "keywords are 2 to 5 letters");
+        let key = packed(w);
+        let slot = keyword_slot(key);
+        assert!(t[slot] == 0, "KEYWORD_HASH must be a perfect hash");
+        t[slot] = key;
         i += 1;
     }
-    packed
+    t
 };
 
 /// Why a name is not a Dataverse identifier.
@@ -833,65 +1054,68 @@ const LETTER: u8 = 1;
 const DIGIT: u8 = 2;
 /// [`IDENT`] class of `_`.
 const UNDERSCORE: u8 = 4;
+/// [`IDENT`] class of a byte no name contains.
+const BAD: u8 = 8;
 
-/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`],
-/// or 0 for a byte no name contains.
+/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`]
+/// or [`BAD`].
 const IDENT: [u8; 256] = {
-    let mut t = [0; 256];
+    let mut t = [BAD; 256];
     let mut b = 0;
     while b < 128 {
         let c = b as u8;
-        t[b] = if c.is_ascii_alphabetic() {
-            LETTER
+        if c.is_ascii_alphabetic() {
+            t[b] = LETTER;
         } else if c.is_ascii_digit() {
-            DIGIT
+            t[b] = DIGIT;
         } else if c == b'_' {
-            UNDERSCORE
-        } else {
-            0
-        };
+            t[b] = UNDERSCORE;
+        }
         b += 1;
     }
     t
 };
 
 /// `None` when `s` matches `[A-Za-z_][A-Za-z0-9_]*` and is not a keyword.
+///
+/// One branch-free scan takes the union of the bytes' classes and packs
+/// the bytes for the keyword test; a name is only looked up when it is 2 to
+/// 5 letters (every keyword is), in a perfect-hash table (one probe).
+#[inline]
 fn ident_problem(s: &str) -> Option<Problem> {
-    // Bytes, not chars: a valid name is ASCII, and the first byte that is
-    // not allowed starts a character (every byte before it was ASCII).
-    let char_at = |i: usize| s[i..].chars().next().unwrap_or('\0');
     let b = s.as_bytes();
     let Some(&first) = b.first() else {
         return Some(Problem::Empty);
     };
-    match IDENT[usize::from(first)] {
-        DIGIT => return Some(Problem::Digit),
-        0 => return Some(Problem::Char(char_at(0))),
-        _ => {}
-    }
-    // one pass: the first byte not allowed, and the union of the classes
     let mut classes = 0;
-    for (i, &c) in b.iter().enumerate() {
-        let class = IDENT[usize::from(c)];
-        if class == 0 {
-            return Some(Problem::Char(char_at(i)));
-        }
-        classes |= class;
+    let mut key = 0u64;
+    for &c in b {
+        classes |= IDENT[usize::from(c)];
+        // (only read for names of at most 5 bytes, so the shift may drop bytes)
+        key = key << 8 | u64::from(c | 0x20);
     }
-    // Every keyword is 2 to 5 letters: most names are ruled out by length
-    // or by a digit or `_` before the (case-insensitive) list is searched.
-    if classes == LETTER && (2..=5).contains(&b.len()) {
-        // big-endian, zero-padded, lower case (`| 0x20` lower-cases a letter)
-        let mut key = 0u64;
-        for &c in b {
-            key = key << 8 | u64::from(c | 0x20);
-        }
-        key <<= 8 * (8 - b.len());
-        if RESERVED_PACKED.binary_search(&key).is_ok() {
-            return Some(Problem::Keyword);
-        }
+    if IDENT[usize::from(first)] == DIGIT {
+        return Some(Problem::Digit);
+    }
+    if classes & BAD != 0 {
+        return Some(first_bad_char(s));
+    }
+    if classes == LETTER && (2..=5).contains(&b.len()) && KEYWORDS[keyword_slot(key)] == key {
+        return Some(Problem::Keyword);
     }
     None
+}
+
+/// The problem of a name with a byte no name contains: that byte starts a
+/// character (every byte before it is ASCII), which is reported.
+#[cold]
+#[inline(never)]
+fn first_bad_char(s: &str) -> Problem {
+    let i = s
+        .bytes()
+        .position(|c| IDENT[usize::from(c)] == BAD)
+        .unwrap_or_default();
+    Problem::Char(s.get(i..).and_then(|t| t.chars().next()).unwrap_or('\0'))
 }
 
 fn char_desc(c: char) -> String {
@@ -965,9 +1189,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         self.selection(&mut out);
         if let Some(c) = &q.filter {
             let mark = out.open(FILTER);
-            let from = out.len();
-            self.cond(&mut out.query.text, c, false);
-            out.encode_since(from);
+            self.cond(&mut out, c, false);
             out.close(FILTER, mark, true);
         }
         let max_conditions = self.options.limits.dynamics_max_conditions;
@@ -1115,6 +1337,12 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     #[cold]
     #[inline(never)]
     fn check_segments(&mut self, f: &Field<'_>) -> Checked {
+        // the usual path, `nav.prop` with both names valid
+        if let Some((nav, prop)) = split_dot(&f.path) {
+            if ident_problem(nav).is_none() && ident_problem(prop).is_none() {
+                return Checked::Path;
+            }
+        }
         if !f.path.as_bytes().contains(&b'.') {
             self.check_name(&f.path, "property name", f.span, f.from_literal);
             return Checked::Invalid;
@@ -1280,11 +1508,18 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         };
         let mark = out.open(SELECT);
         let value_start = out.len();
-        // (navigation property, its selected properties, first span)
-        let mut navs: Vec<(&str, Vec<&str>, Span)> = Vec::new();
-        // position of each navigation property in `navs`, once there are
-        // more than a few (a scan of `navs` would make long lists quadratic)
-        let mut nav_index: HashMap<&str, usize> = HashMap::new();
+        // Each `nav.prop` selected, with the number of its navigation
+        // property in order of first appearance (its group), in one flat
+        // vector, sorted by group at the end.
+        let mut paths: Vec<(usize, &str, &str)> = Vec::new();
+        // the first few navigation properties, by group; then a map (a scan
+        // would make long lists quadratic)
+        let mut first_navs: [&str; 8] = [""; 8];
+        let mut nav_index: Option<HashMap<&str, usize>> = None;
+        let mut groups = 0;
+        // the first span of the navigation property over the limit
+        let max_expands = self.options.limits.dynamics_max_expands;
+        let mut over_span = None;
         for f in fields {
             let checked = self.check_field(f);
             if checked == Checked::Name {
@@ -1295,29 +1530,38 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 continue;
             }
             let ok = checked == Checked::Path;
-            let mut segs = f.segments();
-            let (first, second, third) = (segs.next(), segs.next(), segs.next());
-            match (first, second, third) {
-                (Some(nav), Some(prop), None) if ok => {
-                    let found = if navs.len() <= 8 {
-                        navs.iter().position(|(n, ..)| *n == nav)
-                    } else {
-                        if nav_index.is_empty() {
-                            nav_index.extend(navs.iter().enumerate().map(|(i, (n, ..))| (*n, i)));
-                        }
-                        nav_index.get(nav).copied()
+            // (a valid name has no `.`, so `prop` has none when `ok`)
+            let nav_prop = split_dot(&f.path);
+            let deeper = nav_prop.is_some_and(|(_, rest)| rest.contains('.'));
+            match nav_prop {
+                Some((nav, prop)) if ok && !deeper => {
+                    let known = match &nav_index {
+                        None => first_navs.iter().take(groups).position(|n| *n == nav),
+                        Some(map) => map.get(nav).copied(),
                     };
-                    match found.and_then(|i| navs.get_mut(i)) {
-                        Some((_, props, _)) => props.push(prop),
-                        None => {
-                            if !nav_index.is_empty() {
-                                nav_index.insert(nav, navs.len());
-                            }
-                            navs.push((nav, vec![prop], f.span));
+                    let group = known.unwrap_or_else(|| {
+                        if groups < first_navs.len() {
+                            first_navs[groups] = nav;
+                        } else {
+                            nav_index
+                                .get_or_insert_with(|| {
+                                    first_navs
+                                        .iter()
+                                        .enumerate()
+                                        .map(|(i, n)| (*n, i))
+                                        .collect()
+                                })
+                                .insert(nav, groups);
                         }
-                    }
+                        if groups == max_expands {
+                            over_span = Some(f.span);
+                        }
+                        groups += 1;
+                        groups - 1
+                    });
+                    paths.push((group, nav, prop));
                 }
-                (_, Some(_), Some(_)) => {
+                Some(_) if deeper => {
                     self.errors.push(
                         Error::new(
                             Code::DynamicsSelectPath,
@@ -1333,19 +1577,17 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 _ => {}
             }
         }
-        if navs.is_empty() {
+        if paths.is_empty() {
             out.close(SELECT, mark, true);
             return;
         }
-        let max_expands = self.options.limits.dynamics_max_expands;
-        if let Some((_, _, span)) = navs.get(max_expands) {
+        if let Some(span) = over_span {
             self.errors.push(
                 Error::new(
                     Code::DynamicsTooManyExpands,
-                    *span,
+                    span,
                     format!(
-                        "the dynamics `$expand` has {} navigation properties, over dataverse's limit of {max_expands}",
-                        navs.len()
+                        "the dynamics `$expand` has {groups} navigation properties, over dataverse's limit of {max_expands}"
                     ),
                 )
                 .with_help(format!("select properties of at most {max_expands} related tables")),
@@ -1357,46 +1599,51 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             }
         }
         out.close(SELECT, mark, false);
-        let mark = out.open(EXPAND);
-        for (i, (nav, props, _)) in navs.iter().enumerate() {
-            if i > 0 {
-                out.token(",", "%2C");
-            }
-            out.name(nav);
-            out.token("($select=", "(%24select%3D");
-            for (j, p) in props.iter().enumerate() {
-                if j > 0 {
-                    out.token(",", "%2C");
-                }
-                out.name(p);
-            }
-            out.token(")", ")");
+        // stable: each group keeps its properties in order
+        if !paths.is_sorted_by_key(|p| p.0) {
+            paths.sort_by_key(|p| p.0);
         }
+        let mark = out.open(EXPAND);
+        for (i, &(group, nav, prop)) in paths.iter().enumerate() {
+            let previous = i.checked_sub(1).and_then(|j| paths.get(j));
+            if previous.is_some_and(|p| p.0 == group) {
+                out.token(",", "%2C");
+            } else {
+                if previous.is_some() {
+                    out.token("),", ")%2C");
+                }
+                out.name(nav);
+                out.token("($select=", "(%24select%3D");
+            }
+            out.name(prop);
+        }
+        out.token(")", ")");
         out.close(EXPAND, mark, true);
     }
     // ---- filter ----
 
     /// Writes `c`; `nested` when it is an operand of `and`/`or`/`not`, so a
-    /// group must be parenthesised.
-    fn cond(&mut self, out: &mut String, c: &Cond<'a>, nested: bool) {
+    /// group must be parenthesised. Every fixed token is written with its
+    /// encoded form; only literals are scanned ([`Emitter::text`]).
+    fn cond(&mut self, out: &mut Emitter, c: &Cond<'a>, nested: bool) {
         match c {
             Cond::And { operands, .. } | Cond::Or { operands, .. } => {
                 let sep = if matches!(c, Cond::And { .. }) {
-                    " and "
+                    (" and ", "%20and%20")
                 } else {
-                    " or "
+                    (" or ", "%20or%20")
                 };
                 if nested {
-                    out.push('(');
+                    out.token("(", "(");
                 }
                 for (i, o) in operands.iter().enumerate() {
                     if i > 0 {
-                        out.push_str(sep);
+                        out.token(sep.0, sep.1);
                     }
                     self.cond(out, o, true);
                 }
                 if nested {
-                    out.push(')');
+                    out.token(")", ")");
                 }
             }
             Cond::Not { operand, .. } => match operand.as_ref() {
@@ -1417,9 +1664,9 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     self.leaf(out, Leaf::IsNull(field, !negated), nested)
                 }
                 other @ (Cond::Compare { .. } | Cond::And { .. } | Cond::Or { .. }) => {
-                    out.push_str("not (");
+                    out.token("not (", "not%20(");
                     self.cond(out, other, false);
-                    out.push(')');
+                    out.token(")", ")");
                 }
             },
             Cond::Compare {
@@ -1443,7 +1690,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         }
     }
 
-    fn leaf(&mut self, out: &mut String, leaf: Leaf<'_, 'a>, nested: bool) {
+    fn leaf(&mut self, out: &mut Emitter, leaf: Leaf<'_, 'a>, nested: bool) {
         let field = match &leaf {
             Leaf::Compare(f, ..) | Leaf::Like(f, ..) | Leaf::In(f, ..) | Leaf::IsNull(f, ..) => *f,
         };
@@ -1454,36 +1701,35 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         match leaf {
             Leaf::Compare(field, op, value) => {
                 self.conditions += 1;
-                push_checked_path(out, field, checked);
-                out.push_str(match op {
-                    CmpOp::Eq => " eq ",
-                    CmpOp::Ne => " ne ",
-                    CmpOp::Lt => " lt ",
-                    CmpOp::Le => " le ",
-                    CmpOp::Gt => " gt ",
-                    CmpOp::Ge => " ge ",
-                });
-                push_literal(out, &value.literal);
+                out.path(field, checked);
+                let (decoded, encoded) = cmp_token(op);
+                out.token(decoded, encoded);
+                out.literal(&value.literal);
             }
             Leaf::IsNull(field, negated) => {
                 self.conditions += 1;
-                push_checked_path(out, field, checked);
-                out.push_str(if negated { " ne null" } else { " eq null" });
+                out.path(field, checked);
+                if negated {
+                    out.token(" ne null", "%20ne%20null");
+                } else {
+                    out.token(" eq null", "%20eq%20null");
+                }
             }
             Leaf::Like(field, pattern, negated) => {
                 self.conditions += 1;
                 if negated {
-                    out.push_str("not ");
+                    out.token("not ", "not%20");
                 }
-                out.push_str(match pattern {
+                // (the function names need no encoding)
+                out.name(match pattern {
                     LikePattern::StartsWith(_) => "startswith(",
                     LikePattern::EndsWith(_) => "endswith(",
                     LikePattern::Contains(_) => "contains(",
                 });
-                push_checked_path(out, field, checked);
-                out.push(',');
-                push_like_string(out, pattern.text());
-                out.push(')');
+                out.path(field, checked);
+                out.token(",'", "%2C'");
+                out.text(pattern.text(), Escape::Like);
+                out.token("')", "')");
             }
             Leaf::In(field, values, negated) => {
                 let long = values.iter().any(
@@ -1494,20 +1740,26 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     return;
                 }
                 self.conditions += 1;
-                out.push_str(if negated {
-                    "Microsoft.Dynamics.CRM.NotIn(PropertyName='"
+                if negated {
+                    out.token(
+                        "Microsoft.Dynamics.CRM.NotIn(PropertyName='",
+                        "Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'",
+                    );
                 } else {
-                    "Microsoft.Dynamics.CRM.In(PropertyName='"
-                });
-                push_checked_path(out, field, checked);
-                out.push_str("',PropertyValues=[");
+                    out.token(
+                        "Microsoft.Dynamics.CRM.In(PropertyName='",
+                        "Microsoft.Dynamics.CRM.In(PropertyName%3D'",
+                    );
+                }
+                out.path(field, checked);
+                out.token("',PropertyValues=[", "'%2CPropertyValues%3D%5B");
                 for (i, v) in values.iter().enumerate() {
                     if i > 0 {
-                        out.push(',');
+                        out.token(",", "%2C");
                     }
-                    push_json_value(out, &v.literal);
+                    out.json_value(&v.literal);
                 }
-                out.push_str("])");
+                out.token("])", "%5D)");
             }
         }
     }
@@ -1516,32 +1768,32 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     /// `IN` / `NOT IN`, for when the query function cannot be used.
     fn in_as_comparisons(
         &mut self,
-        out: &mut String,
+        out: &mut Emitter,
         field: &Field<'a>,
         values: &[Value<'a>],
         negated: bool,
         nested: bool,
     ) {
         let (op, sep) = if negated {
-            (" ne ", " and ")
+            (cmp_token(CmpOp::Ne), (" and ", "%20and%20"))
         } else {
-            (" eq ", " or ")
+            (cmp_token(CmpOp::Eq), (" or ", "%20or%20"))
         };
         let group = nested && values.len() > 1;
         if group {
-            out.push('(');
+            out.token("(", "(");
         }
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
-                out.push_str(sep);
+                out.token(sep.0, sep.1);
             }
             self.conditions += 1;
-            push_path(out, field);
-            out.push_str(op);
-            push_literal(out, &v.literal);
+            out.path(field, Checked::Path);
+            out.token(op.0, op.1);
+            out.literal(&v.literal);
         }
         if group {
-            out.push(')');
+            out.token(")", ")");
         }
     }
 
@@ -1660,127 +1912,131 @@ struct Plan {
 
 // ---- literals -----------------------------------------------------------------
 
-/// An OData string literal: `'…'` with `'` doubled (§4).
-fn push_odata_string(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push('\'');
-    if !s.as_bytes().contains(&b'\'') {
-        out.push_str(s);
+/// `path` split at its first `.`, when it has one: a byte loop, cheaper
+/// than a `str` searcher for names this short.
+fn split_dot(path: &str) -> Option<(&str, &str)> {
+    let i = path.bytes().position(|b| b == b'.')?;
+    Some((path.get(..i)?, path.get(i + 1..)?))
+}
+
+/// A comparison operator with its spaces (§3.1), decoded and encoded.
+fn cmp_token(op: CmpOp) -> (&'static str, &'static str) {
+    match op {
+        CmpOp::Eq => (" eq ", "%20eq%20"),
+        CmpOp::Ne => (" ne ", "%20ne%20"),
+        CmpOp::Lt => (" lt ", "%20lt%20"),
+        CmpOp::Le => (" le ", "%20le%20"),
+        CmpOp::Gt => (" gt ", "%20gt%20"),
+        CmpOp::Ge => (" ge ", "%20ge%20"),
+    }
+}
+
+/// The decoded-only writers the dual [`Emitter`] replaced, kept as the
+/// definition its one-scan paths are checked against.
+#[cfg(test)]
+mod reference {
+    use std::fmt;
+
+    use crate::ir::Literal;
+
+    /// An OData string literal: `'…'` with `'` doubled (§4).
+    pub(super) fn push_odata_string(out: &mut String, s: &str) {
+        out.reserve(s.len() + 2);
         out.push('\'');
-        return;
-    }
-    for (i, part) in s.split('\'').enumerate() {
-        if i > 0 {
-            out.push_str("''");
+        if !s.as_bytes().contains(&b'\'') {
+            out.push_str(s);
+            out.push('\'');
+            return;
         }
-        out.push_str(part);
-    }
-    out.push('\'');
-}
-
-/// The search text of `contains`/`startswith`/`endswith`: T-SQL wildcards
-/// bracketed (`%` → `[%]`, `_` → `[_]`, `[` → `[[]`, §3.3), then quoted.
-fn push_like_string(out: &mut String, s: &str) {
-    out.reserve(s.len() + 2);
-    out.push('\'');
-    let mut from = 0;
-    // Every character escaped is ASCII, so a byte loop finds them.
-    for (i, &b) in s.as_bytes().iter().enumerate() {
-        let esc = match b {
-            b'\'' => "''",
-            b'%' => "[%]",
-            b'_' => "[_]",
-            b'[' => "[[]",
-            _ => continue,
-        };
-        out.push_str(s.get(from..i).unwrap_or_default());
-        out.push_str(esc);
-        from = i + 1;
-    }
-    out.push_str(s.get(from..).unwrap_or_default());
-    out.push('\'');
-}
-
-/// [`push_path`] when [`Lowerer::check_field`] said what `f` is: a name is
-/// copied without looking for `.`.
-fn push_checked_path(out: &mut String, f: &Field<'_>, checked: Checked) {
-    if checked == Checked::Name {
-        out.push_str(&f.path);
-    } else {
-        push_path(out, f);
-    }
-}
-
-/// A checked property path with `/` between segments (§2).
-fn push_path(out: &mut String, f: &Field<'_>) {
-    if !f.path.as_bytes().contains(&b'.') {
-        out.push_str(&f.path);
-        return;
-    }
-    for (i, seg) in f.segments().enumerate() {
-        if i > 0 {
-            out.push('/');
+        for (i, part) in s.split('\'').enumerate() {
+            if i > 0 {
+                out.push_str("''");
+            }
+            out.push_str(part);
         }
-        out.push_str(seg);
+        out.push('\'');
     }
-}
 
-/// A typed literal in `$filter` (§4).
-fn push_literal(out: &mut String, l: &Literal<'_>) {
-    match l {
-        Literal::String(s) => push_odata_string(out, s),
-        Literal::Number(n) => out.push_str(n),
-        Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Literal::Date(d) => push_display(out, d),
-        Literal::DateTime(dt) => {
-            let _ = dt.write_iso(out, true);
+    /// The search text of `contains`/`startswith`/`endswith`: T-SQL wildcards
+    /// bracketed (`%` → `[%]`, `_` → `[_]`, `[` → `[[]`, §3.3), then quoted.
+    pub(super) fn push_like_string(out: &mut String, s: &str) {
+        out.reserve(s.len() + 2);
+        out.push('\'');
+        let mut from = 0;
+        // Every character escaped is ASCII, so a byte loop finds them.
+        for (i, &b) in s.as_bytes().iter().enumerate() {
+            let esc = match b {
+                b'\'' => "''",
+                b'%' => "[%]",
+                b'_' => "[_]",
+                b'[' => "[[]",
+                _ => continue,
+            };
+            out.push_str(s.get(from..i).unwrap_or_default());
+            out.push_str(esc);
+            from = i + 1;
         }
+        out.push_str(s.get(from..).unwrap_or_default());
+        out.push('\'');
     }
-}
 
-fn push_display(out: &mut String, v: &impl fmt::Display) {
-    use fmt::Write as _;
-    let _ = write!(out, "{v}");
-}
-
-/// A `PropertyValues` element: a JSON string (§3.2).
-fn push_json_value(out: &mut String, l: &Literal<'_>) {
-    out.push('"');
-    match l {
-        Literal::String(s) => push_json_text(out, s),
-        Literal::Number(n) => out.push_str(n),
-        Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-        Literal::Date(d) => push_display(out, d),
-        Literal::DateTime(dt) => {
-            let _ = dt.write_iso(out, true);
-        }
-    }
-    out.push('"');
-}
-
-/// JSON string content: `\` → `\\`, `"` → `\"`, U+0000–U+001F and U+007F →
-/// `\u00XX`.
-fn push_json_text(out: &mut String, s: &str) {
-    let mut from = 0;
-    // Every character escaped is ASCII, so a byte loop finds them.
-    for (i, &c) in s.as_bytes().iter().enumerate() {
-        if !(c == b'"' || c == b'\\' || c < b' ' || c == 0x7f) {
-            continue;
-        }
-        out.push_str(s.get(from..i).unwrap_or_default());
-        match c {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            _ => {
-                let b = u32::from(c);
-                out.push_str("\\u00");
-                out.push(char::from_digit((b >> 4) & 0xf, 16).unwrap_or('0'));
-                out.push(char::from_digit(b & 0xf, 16).unwrap_or('0'));
+    /// A typed literal in `$filter` (§4).
+    pub(super) fn push_literal(out: &mut String, l: &Literal<'_>) {
+        match l {
+            Literal::String(s) => push_odata_string(out, s),
+            Literal::Number(n) => out.push_str(n),
+            Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Literal::Date(d) => push_display(out, d),
+            Literal::DateTime(dt) => {
+                let _ = dt.write_iso(out, true);
             }
         }
-        from = i + 1;
     }
-    out.push_str(s.get(from..).unwrap_or_default());
+
+    pub(super) fn push_display(out: &mut String, v: &impl fmt::Display) {
+        use fmt::Write as _;
+        let _ = write!(out, "{v}");
+    }
+
+    /// A `PropertyValues` element: a JSON string (§3.2).
+    pub(super) fn push_json_value(out: &mut String, l: &Literal<'_>) {
+        out.push('"');
+        match l {
+            Literal::String(s) => push_json_text(out, s),
+            Literal::Number(n) => out.push_str(n),
+            Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+            Literal::Date(d) => push_display(out, d),
+            Literal::DateTime(dt) => {
+                let _ = dt.write_iso(out, true);
+            }
+        }
+        out.push('"');
+    }
+
+    /// JSON string content: `\` → `\\`, `"` → `\"`, U+0000–U+001F and U+007F →
+    /// `\u00XX`.
+    pub(super) fn push_json_text(out: &mut String, s: &str) {
+        let mut from = 0;
+        // Every character escaped is ASCII, so a byte loop finds them.
+        for (i, &c) in s.as_bytes().iter().enumerate() {
+            if !(c == b'"' || c == b'\\' || c < b' ' || c == 0x7f) {
+                continue;
+            }
+            out.push_str(s.get(from..i).unwrap_or_default());
+            match c {
+                b'"' => out.push_str("\\\""),
+                b'\\' => out.push_str("\\\\"),
+                _ => {
+                    let b = u32::from(c);
+                    out.push_str("\\u00");
+                    out.push(char::from_digit((b >> 4) & 0xf, 16).unwrap_or('0'));
+                    out.push(char::from_digit(b & 0xf, 16).unwrap_or('0'));
+                }
+            }
+            from = i + 1;
+        }
+        out.push_str(s.get(from..).unwrap_or_default());
+    }
 }
 
 #[cfg(test)]
@@ -1794,14 +2050,28 @@ mod tests {
     fn many_navigation_properties_group_in_order() {
         let mut opts = Options::default();
         opts.limits.dynamics_max_expands = 100;
+        // around the switch from the first few navigation properties to a map
+        for n in [1, 2, 7, 8, 9, 10, 20] {
+            // in order, then reversed, then every other one again
+            let sel: Vec<String> = (0..n)
+                .map(|i| format!("n{i}.a"))
+                .chain((0..n).rev().map(|i| format!("n{i}.b")))
+                .chain((0..n).step_by(2).map(|i| format!("n{i}.c")))
+                .collect();
+            check_grouping(&sel, &opts);
+        }
         let sel: Vec<String> = (0..20)
             .flat_map(|i| [format!("n{i}.a"), format!("n{}.b", 19 - i)])
             .collect();
+        check_grouping(&sel, &opts);
+    }
+
+    fn check_grouping(sel: &[String], opts: &Options) {
         let src = format!("SELECT accountid, {} FROM account", sel.join(", "));
-        let (r, _) = run(Lang::Kql, &src, &opts).unwrap();
+        let (r, _) = run(Lang::Kql, &src, opts).unwrap();
         // model: group by navigation property in order of first appearance
         let mut model: Vec<(&str, Vec<&str>)> = Vec::new();
-        for p in &sel {
+        for p in sel {
             let (nav, prop) = p.split_once('.').unwrap();
             match model.iter_mut().find(|(n, _)| *n == nav) {
                 Some((_, props)) => props.push(prop),
@@ -2933,7 +3203,7 @@ mod tests {
         }
         // the escaping itself, for the characters the validator keeps out
         let mut out = String::new();
-        push_like_string(&mut out, "50%_off[x]'");
+        reference::push_like_string(&mut out, "50%_off[x]'");
         assert_eq!(out, "'50[%][_]off[[]x]'''");
     }
 
@@ -3635,6 +3905,169 @@ mod tests {
         }
     }
 
+    /// The one-scan literal writer agrees with the decoded-only writers
+    /// followed by the encoder, for every ASCII byte, non-ASCII text,
+    /// quotes, wildcards and JSON escapes, in every escaping mode.
+    #[test]
+    fn literal_text_matches_decode_then_encode() {
+        let mut every_byte = String::new();
+        for b in 0u8..=127 {
+            every_byte.push(char::from(b));
+        }
+        let mut samples: Vec<String> = [
+            "",
+            "kloudless",
+            "Jim's",
+            "''",
+            "'",
+            "50%_off[x]'",
+            "a\"b\\c",
+            "\u{0}\u{1f}\u{7f}\n\t",
+            "é",
+            "naïve café",
+            "名前 'x' \"y\"",
+            "😀%_[",
+            "a b+c&d#e%f=g/h?i",
+            "~!*()-_.'",
+            "\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        samples.push(every_byte.clone());
+        for b in 0u8..=127 {
+            samples.push(format!("a{}b", char::from(b)));
+            samples.push(format!("{}é{}", char::from(b), char::from(b)));
+        }
+        let encode = |d: &str| {
+            let mut e = String::new();
+            push_percent_encoded(&mut e, d);
+            e
+        };
+        for s in &samples {
+            // `Escape::Quote` and `Escape::Like` inside the quotes
+            let mut want = String::new();
+            reference::push_literal(&mut want, &Literal::String(s.as_str().into()));
+            let mut e = Emitter::with_capacity(0);
+            e.literal(&Literal::String(s.as_str().into()));
+            assert_eq!(
+                (&e.query.text, &e.encoded),
+                (&want, &encode(&want)),
+                "{s:?}"
+            );
+
+            let mut want = String::new();
+            reference::push_like_string(&mut want, s);
+            let mut e = Emitter::with_capacity(0);
+            e.token("'", "'");
+            e.text(s, Escape::Like);
+            e.token("'", "'");
+            assert_eq!(
+                (&e.query.text, &e.encoded),
+                (&want, &encode(&want)),
+                "{s:?}"
+            );
+
+            let mut want = String::new();
+            reference::push_json_value(&mut want, &Literal::String(s.as_str().into()));
+            let mut e = Emitter::with_capacity(0);
+            e.json_value(&Literal::String(s.as_str().into()));
+            assert_eq!(
+                (&e.query.text, &e.encoded),
+                (&want, &encode(&want)),
+                "{s:?}"
+            );
+
+            let mut e = Emitter::with_capacity(0);
+            e.text(s, Escape::None);
+            assert_eq!(
+                (e.query.text.as_str(), &e.encoded),
+                (s.as_str(), &encode(s)),
+                "{s:?}"
+            );
+        }
+        // the escaping of JSON, as the contract has it
+        let mut e = Emitter::with_capacity(0);
+        e.text("\"\\\u{0}\u{1f}\u{7f}é", Escape::Json);
+        assert_eq!(e.query.text, "\\\"\\\\\\u0000\\u001f\\u007fé");
+        assert_eq!(e.encoded, "%5C%22%5C%5C%5Cu0000%5Cu001f%5Cu007f%C3%A9");
+    }
+
+    /// Literals of every kind and the fixed `$filter` tokens agree with the
+    /// decoded-only writers followed by the encoder.
+    #[test]
+    fn filter_tokens_are_encoded() {
+        for op in [
+            CmpOp::Eq,
+            CmpOp::Ne,
+            CmpOp::Lt,
+            CmpOp::Le,
+            CmpOp::Gt,
+            CmpOp::Ge,
+        ] {
+            let (d, e) = cmp_token(op);
+            let mut out = String::new();
+            push_percent_encoded(&mut out, d);
+            assert_eq!(out, e);
+        }
+        for (d, e) in [
+            (" and ", "%20and%20"),
+            (" or ", "%20or%20"),
+            ("not (", "not%20("),
+            ("not ", "not%20"),
+            (" ne null", "%20ne%20null"),
+            (" eq null", "%20eq%20null"),
+            (",'", "%2C'"),
+            ("')", "')"),
+            ("/", "%2F"),
+            ("\"", "%22"),
+            ("])", "%5D)"),
+            ("',PropertyValues=[", "'%2CPropertyValues%3D%5B"),
+            (
+                "Microsoft.Dynamics.CRM.In(PropertyName='",
+                "Microsoft.Dynamics.CRM.In(PropertyName%3D'",
+            ),
+            (
+                "Microsoft.Dynamics.CRM.NotIn(PropertyName='",
+                "Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'",
+            ),
+        ] {
+            let mut out = String::new();
+            push_percent_encoded(&mut out, d);
+            assert_eq!(out, e, "{d:?}");
+        }
+        for (b, (d, e)) in [b'\'', b'%', b'_', b'[', b'"', b'\\']
+            .into_iter()
+            .flat_map(|b| [Escape::Quote, Escape::Like, Escape::Json].map(|m| (b, escaped(m, b))))
+        {
+            let mut out = String::new();
+            push_percent_encoded(&mut out, d);
+            assert_eq!(out, e, "{}", char::from(b));
+        }
+        let literals = [
+            Literal::Number("-12.50".into()),
+            Literal::Number("1e+5".into()),
+            Literal::Bool(true),
+            Literal::Bool(false),
+        ];
+        for l in &literals {
+            let mut want = String::new();
+            reference::push_literal(&mut want, l);
+            let mut e = Emitter::with_capacity(0);
+            e.literal(l);
+            let mut enc = String::new();
+            push_percent_encoded(&mut enc, &want);
+            assert_eq!((e.query.text, e.encoded), (want, enc));
+            let mut want = String::new();
+            reference::push_json_value(&mut want, l);
+            let mut e = Emitter::with_capacity(0);
+            e.json_value(l);
+            let mut enc = String::new();
+            push_percent_encoded(&mut enc, &want);
+            assert_eq!((e.query.text, e.encoded), (want, enc));
+        }
+    }
+
     /// The tokens written with their encoded form encode to it.
     #[test]
     fn emitter_tokens_are_encoded() {
@@ -3757,6 +4190,30 @@ mod tests {
             names.push(char::from(b).to_string());
             names.push(format!("a{}", char::from(b)));
             names.push(format!("n{}t", char::from(b)));
+        }
+        // every 2-character name and every 3-letter one (the perfect hash
+        // must reject each non-keyword), and long names ending in a keyword
+        let chars: Vec<char> = ('a'..='z')
+            .chain('A'..='Z')
+            .chain('0'..='9')
+            .chain(['_'])
+            .collect();
+        for &x in &chars {
+            for &y in &chars {
+                names.push(format!("{x}{y}"));
+            }
+        }
+        for x in 'a'..='z' {
+            for y in 'a'..='z' {
+                for z in 'a'..='z' {
+                    names.push(format!("{x}{y}{z}"));
+                }
+            }
+        }
+        for k in RESERVED {
+            names.push(format!("abcd{k}"));
+            names.push(format!("abcdefgh{k}"));
+            names.push(format!("{k}é"));
         }
         for name in &names {
             assert_eq!(ident_problem(name), reference(name), "{name:?}");
