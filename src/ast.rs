@@ -12,6 +12,20 @@
 //!
 //! Strings borrow from the query text (`Cow::Borrowed`) unless they contained
 //! a doubled quote `''`, so parsing allocates only for the tree's vectors.
+//!
+//! The layout keeps allocations and copies few, because building and
+//! dropping the tree is a large part of a whole translation:
+//!
+//! * a node with several operands holds them in *one* box ([`Operands`],
+//!   [`Like`], [`InList`], [`Call`]): one allocation per node, not one per
+//!   operand, and every [`Expr`] stays small (48 bytes), which the vectors
+//!   of operands and every move of a tree benefit from;
+//! * `FROM` and `ORDER BY`, which nearly always hold one item, keep a lone
+//!   item in place ([`SmallList`]) instead of in a vector of its own.
+//!
+//! None of this shows in the serialised form: a boxed part is flattened into
+//! its node, and a [`SmallList`] serialises as a sequence, so the JSON is
+//! what the plain layout (`lhs`/`rhs` boxes, vectors) would produce.
 
 use std::borrow::Cow;
 use std::fmt::{self, Write};
@@ -35,7 +49,7 @@ pub struct Query<'a> {
     /// The SELECT list.
     pub select: Vec<SelectItem<'a>>,
     /// `FROM a, b`: every object named (more than one is rejected).
-    pub from: Vec<TableRef<'a>>,
+    pub from: SmallList<TableRef<'a>>,
     /// `JOIN …` clauses (rejected by validation).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub joins: Vec<Join<'a>>,
@@ -49,8 +63,8 @@ pub struct Query<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub having: Option<Expr<'a>>,
     /// `ORDER BY <item>, …`.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub order_by: Vec<OrderItem<'a>>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub order_by: SmallList<OrderItem<'a>>,
     /// `LIMIT <expr>`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<Expr<'a>>,
@@ -59,6 +73,92 @@ pub struct Query<'a> {
     pub offset: Option<Expr<'a>>,
     /// The whole statement.
     pub span: Span,
+}
+
+/// A list that holds a lone item in place and more than one in a [`Vec`].
+///
+/// For the clauses that nearly always have one item (`FROM`, `ORDER BY`):
+/// the usual query then needs no allocation for them. It dereferences to a
+/// slice, compares as its slice (however the items are held) and serialises
+/// as a sequence, like a `Vec`.
+#[derive(Clone, Debug)]
+pub enum SmallList<T> {
+    /// Exactly one item.
+    One(T),
+    /// Any number of items (an empty list is `Many` with an empty `Vec`,
+    /// which does not allocate).
+    Many(Vec<T>),
+}
+
+impl<T> SmallList<T> {
+    /// An empty list.
+    pub const fn new() -> Self {
+        SmallList::Many(Vec::new())
+    }
+
+    /// Appends `item`; the second item moves the first into a `Vec`.
+    pub fn push(&mut self, item: T) {
+        match self {
+            SmallList::Many(v) if !v.is_empty() => v.push(item),
+            SmallList::Many(_) => *self = SmallList::One(item),
+            SmallList::One(_) => {
+                let SmallList::One(first) = std::mem::take(self) else {
+                    return;
+                };
+                let mut v = Vec::with_capacity(4);
+                v.push(first);
+                v.push(item);
+                *self = SmallList::Many(v);
+            }
+        }
+    }
+
+    /// The items as a slice.
+    pub fn as_slice(&self) -> &[T] {
+        match self {
+            SmallList::One(item) => std::slice::from_ref(item),
+            SmallList::Many(v) => v,
+        }
+    }
+}
+
+impl<T> Default for SmallList<T> {
+    fn default() -> Self {
+        SmallList::new()
+    }
+}
+
+impl<T> std::ops::Deref for SmallList<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.as_slice()
+    }
+}
+
+impl<T> From<Vec<T>> for SmallList<T> {
+    fn from(v: Vec<T>) -> Self {
+        SmallList::Many(v)
+    }
+}
+
+impl<'l, T> IntoIterator for &'l SmallList<T> {
+    type Item = &'l T;
+    type IntoIter = std::slice::Iter<'l, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.as_slice().iter()
+    }
+}
+
+impl<T: PartialEq> PartialEq for SmallList<T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_slice() == other.as_slice()
+    }
+}
+
+impl<T: Serialize> Serialize for SmallList<T> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.as_slice().serialize(s)
+    }
 }
 
 /// One entry of the SELECT list.
@@ -357,10 +457,9 @@ pub enum Expr<'a> {
     },
     /// `name(args)` (rejected by validation).
     Call {
-        /// The function name.
-        name: Ident<'a>,
-        /// The arguments.
-        args: Vec<Expr<'a>>,
+        /// The name and the arguments.
+        #[serde(flatten)]
+        call: Box<Call<'a>>,
         /// Position including the parentheses.
         span: Span,
     },
@@ -375,10 +474,9 @@ pub enum Expr<'a> {
     Arith {
         /// The operator.
         op: ArithOp,
-        /// Left operand.
-        lhs: Box<Expr<'a>>,
-        /// Right operand.
-        rhs: Box<Expr<'a>>,
+        /// Both operands, in one box.
+        #[serde(flatten)]
+        operands: Box<Operands<'a>>,
         /// Position.
         span: Span,
     },
@@ -386,10 +484,9 @@ pub enum Expr<'a> {
     Compare {
         /// The operator.
         op: CmpOp,
-        /// Left operand.
-        lhs: Box<Expr<'a>>,
-        /// Right operand.
-        rhs: Box<Expr<'a>>,
+        /// Both operands, in one box.
+        #[serde(flatten)]
+        operands: Box<Operands<'a>>,
         /// Position.
         span: Span,
     },
@@ -417,26 +514,17 @@ pub enum Expr<'a> {
     },
     /// `a [NOT] LIKE pattern [ESCAPE e]`.
     Like {
-        /// The tested expression.
-        expr: Box<Expr<'a>>,
-        /// The pattern.
-        pattern: Box<Expr<'a>>,
-        /// `NOT LIKE`.
-        negated: bool,
-        /// `ESCAPE …` (rejected).
-        #[serde(skip_serializing_if = "Option::is_none")]
-        escape: Option<Box<Expr<'a>>>,
+        /// The operands and `NOT`, in one box.
+        #[serde(flatten)]
+        like: Box<Like<'a>>,
         /// Position.
         span: Span,
     },
     /// `a [NOT] IN (v, …)`.
     In {
-        /// The tested expression.
-        expr: Box<Expr<'a>>,
-        /// The values (possibly empty, which validation rejects).
-        list: Vec<Expr<'a>>,
-        /// `NOT IN`.
-        negated: bool,
+        /// The tested expression, the values and `NOT`, in one box.
+        #[serde(flatten)]
+        in_list: Box<InList<'a>>,
         /// Position.
         span: Span,
     },
@@ -480,6 +568,52 @@ pub enum Expr<'a> {
         /// Position including the parentheses.
         span: Span,
     },
+}
+
+/// The two operands of a binary operator ([`Expr::Compare`], [`Expr::Arith`]),
+/// held in one allocation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Operands<'a> {
+    /// Left operand.
+    pub lhs: Expr<'a>,
+    /// Right operand.
+    pub rhs: Expr<'a>,
+}
+
+/// The parts of [`Expr::Like`], held in one allocation.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Like<'a> {
+    /// The tested expression.
+    pub expr: Expr<'a>,
+    /// The pattern.
+    pub pattern: Expr<'a>,
+    /// `NOT LIKE`.
+    pub negated: bool,
+    /// `ESCAPE …` (rejected).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub escape: Option<Expr<'a>>,
+}
+
+/// The parts of [`Expr::In`]: the tested expression in the same allocation
+/// as the list's header (the values themselves are in the list's own buffer).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct InList<'a> {
+    /// The tested expression.
+    pub expr: Expr<'a>,
+    /// The values (possibly empty, which validation rejects).
+    pub list: Vec<Expr<'a>>,
+    /// `NOT IN`.
+    pub negated: bool,
+}
+
+/// The parts of [`Expr::Call`], boxed: calls are rare (validation rejects
+/// them) and would otherwise make every [`Expr`] larger.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Call<'a> {
+    /// The function name.
+    pub name: Ident<'a>,
+    /// The arguments.
+    pub args: Vec<Expr<'a>>,
 }
 
 pub(crate) const PREC_OR: u8 = 1;
@@ -583,9 +717,9 @@ impl fmt::Display for Expr<'_> {
             Expr::Bool { value, .. } => f.write_str(if *value { "TRUE" } else { "FALSE" }),
             Expr::Null { .. } => f.write_str("NULL"),
             Expr::Star { .. } => f.write_str("*"),
-            Expr::Call { name, args, .. } => {
-                write!(f, "{name}(")?;
-                expr_list(f, args)?;
+            Expr::Call { call, .. } => {
+                write!(f, "{}(", call.name)?;
+                expr_list(f, &call.args)?;
                 f.write_str(")")
             }
             Expr::Neg { expr, .. } => {
@@ -597,16 +731,16 @@ impl fmt::Display for Expr<'_> {
                 }
                 child(f, expr, PREC_NEG)
             }
-            Expr::Arith { op, lhs, rhs, .. } => {
+            Expr::Arith { op, operands, .. } => {
                 let p = op.precedence();
-                child(f, lhs, p)?;
+                child(f, &operands.lhs, p)?;
                 write!(f, " {} ", op.symbol())?;
-                child(f, rhs, p + 1)
+                child(f, &operands.rhs, p + 1)
             }
-            Expr::Compare { op, lhs, rhs, .. } => {
-                child(f, lhs, PREC_ADD)?;
+            Expr::Compare { op, operands, .. } => {
+                child(f, &operands.lhs, PREC_ADD)?;
                 write!(f, " {} ", op.symbol())?;
-                child(f, rhs, PREC_ADD)
+                child(f, &operands.rhs, PREC_ADD)
             }
             Expr::And { operands, .. } => junction(f, operands, " AND ", PREC_AND + 1),
             Expr::Or { operands, .. } => junction(f, operands, " OR ", PREC_OR + 1),
@@ -614,13 +748,13 @@ impl fmt::Display for Expr<'_> {
                 f.write_str("NOT ")?;
                 child(f, expr, PREC_NOT)
             }
-            Expr::Like {
-                expr,
-                pattern,
-                negated,
-                escape,
-                ..
-            } => {
+            Expr::Like { like, .. } => {
+                let Like {
+                    expr,
+                    pattern,
+                    negated,
+                    escape,
+                } = &**like;
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " NOT LIKE " } else { " LIKE " })?;
                 child(f, pattern, PREC_ADD)?;
@@ -630,12 +764,12 @@ impl fmt::Display for Expr<'_> {
                 }
                 Ok(())
             }
-            Expr::In {
-                expr,
-                list: items,
-                negated,
-                ..
-            } => {
+            Expr::In { in_list, .. } => {
+                let InList {
+                    expr,
+                    list: items,
+                    negated,
+                } = &**in_list;
                 child(f, expr, PREC_ADD)?;
                 f.write_str(if *negated { " NOT IN (" } else { " IN (" })?;
                 expr_list(f, items)?;
@@ -803,6 +937,26 @@ mod tests {
         let mut s = String::new();
         write_string_literal(&mut s, "O'Brien ''x'").unwrap();
         assert_eq!(s, "'O''Brien ''''x'''");
+    }
+
+    #[test]
+    fn small_list_acts_as_its_vec() {
+        for n in 0..5usize {
+            let items: Vec<usize> = (0..n).collect();
+            let mut pushed = SmallList::new();
+            for &i in &items {
+                pushed.push(i);
+            }
+            let from_vec = SmallList::from(items.clone());
+            assert_eq!(&*pushed, &items[..]);
+            assert_eq!(pushed, from_vec);
+            assert_eq!(pushed.iter().count(), n);
+            assert_eq!(matches!(pushed, SmallList::One(_)), n == 1);
+            assert_eq!(
+                serde_json::to_string(&pushed).unwrap(),
+                serde_json::to_string(&items).unwrap()
+            );
+        }
     }
 
     #[test]

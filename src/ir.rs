@@ -11,6 +11,7 @@ use std::fmt;
 
 use serde::{Serialize, Serializer};
 
+pub use crate::ast::SmallList;
 use crate::ast::{CmpOp, Direction};
 use crate::error::Error;
 use crate::span::Span;
@@ -33,8 +34,9 @@ pub struct Query<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub filter: Option<Cond<'a>>,
     /// Sort keys, duplicates removed, directions defaulted to ascending.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub order_by: Vec<OrderKey<'a>>,
+    /// Usually one: a lone key is held in place, without an allocation.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub order_by: SmallList<OrderKey<'a>>,
     /// `LIMIT`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub limit: Option<Count>,

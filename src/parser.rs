@@ -505,7 +505,7 @@ impl<'s> Parser<'s> {
 
     /// Marks `end` as the end of a token, skips the blanks after it and
     /// reads the word (and keyword) at the new cursor.
-    #[inline]
+    #[inline(always)]
     fn advance(&mut self, end: usize) {
         self.last_end = end;
         self.pos = skip_blanks(self.src.as_bytes(), end);
@@ -876,8 +876,7 @@ impl<'s> Parser<'s> {
             };
             return Err(self.expected(what));
         }
-        let t = self.table_ref(depth)?;
-        let mut from = vec![t];
+        let mut from = SmallList::One(self.table_ref(depth)?);
         while self.eat_byte(b',') {
             from.push(self.table_ref(depth)?);
         }
@@ -914,7 +913,7 @@ impl<'s> Parser<'s> {
         let order_by = if self.at(Kw::Order) {
             self.advance(self.word_end);
             self.expect_kw(Kw::By)?;
-            let mut items = Vec::new();
+            let mut items = SmallList::new();
             loop {
                 let istart = self.pos;
                 let expr = self.operand(depth)?;
@@ -937,7 +936,7 @@ impl<'s> Parser<'s> {
             }
             items
         } else {
-            Vec::new()
+            SmallList::new()
         };
         let limit = match self.eat(Kw::Limit) {
             Some(_) => Some(self.operand(depth)?),
@@ -1165,8 +1164,7 @@ impl<'s> Parser<'s> {
                     let rhs = self.expr_bp(depth + 1, PREC_ADD)?;
                     lhs = Expr::Compare {
                         op: cmp,
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
+                        operands: Box::new(Operands { lhs, rhs }),
                         span: self.span_from(start),
                     };
                 }
@@ -1178,8 +1176,7 @@ impl<'s> Parser<'s> {
                     let rhs = self.expr_bp(depth + 1, prec + 1)?;
                     lhs = Expr::Arith {
                         op: a,
-                        lhs: Box::new(lhs),
-                        rhs: Box::new(rhs),
+                        operands: Box::new(Operands { lhs, rhs }),
                         span: self.span_from(start),
                     };
                 }
@@ -1298,20 +1295,22 @@ impl<'s> Parser<'s> {
                 self.advance(self.word_end);
                 let pattern = self.operand(depth + 1)?;
                 let escape = match self.eat(Kw::Escape) {
-                    Some(_) => Some(Box::new(self.operand(depth + 1)?)),
+                    Some(_) => Some(self.operand(depth + 1)?),
                     None => None,
                 };
                 Ok(Expr::Like {
-                    expr: Box::new(lhs),
-                    pattern: Box::new(pattern),
-                    negated,
-                    escape,
+                    like: Box::new(Like {
+                        expr: lhs,
+                        pattern,
+                        negated,
+                        escape,
+                    }),
                     span: self.span_from(start),
                 })
             }
             Some(Kw::In) => {
                 self.advance(self.word_end);
-                self.in_tail(Box::new(lhs), negated, start, depth)
+                self.in_tail(lhs, negated, start, depth)
             }
             Some(Kw::Between) => {
                 self.advance(self.word_end);
@@ -1334,7 +1333,7 @@ impl<'s> Parser<'s> {
     #[inline(never)]
     fn in_tail(
         &mut self,
-        lhs: Box<Expr<'s>>,
+        lhs: Expr<'s>,
         negated: bool,
         start: usize,
         depth: usize,
@@ -1344,7 +1343,7 @@ impl<'s> Parser<'s> {
             let q = self.query(depth + SUBQUERY_DEPTH)?;
             self.expect_byte(b')', "`)`")?;
             return Ok(Expr::InSubquery {
-                expr: lhs,
+                expr: Box::new(lhs),
                 query: Box::new(q),
                 negated,
                 span: self.span_from(start),
@@ -1387,9 +1386,11 @@ impl<'s> Parser<'s> {
         }
         self.expect_byte(b')', "`,` or `)`")?;
         Ok(Expr::In {
-            expr: lhs,
-            list,
-            negated,
+            in_list: Box::new(InList {
+                expr: lhs,
+                list,
+                negated,
+            }),
             span: self.span_from(start),
         })
     }
@@ -1493,8 +1494,7 @@ impl<'s> Parser<'s> {
         }
         self.expect_byte(b')', "`,` or `)`")?;
         Ok(Expr::Call {
-            name,
-            args,
+            call: Box::new(Call { name, args }),
             span: self.span_from(start),
         })
     }
@@ -1928,15 +1928,15 @@ mod tests {
         let Some(Expr::And { operands, .. }) = &q.where_clause else {
             panic!()
         };
-        let Expr::Compare { rhs, .. } = &operands[0] else {
+        let Expr::Compare { operands: o, .. } = &operands[0] else {
             panic!()
         };
-        assert!(matches!(&**rhs, Expr::String { value: Cow::Owned(v), .. } if v == "O'Brien"));
-        let Expr::Compare { rhs, .. } = &operands[1] else {
+        assert!(matches!(&o.rhs, Expr::String { value: Cow::Owned(v), .. } if v == "O'Brien"));
+        let Expr::Compare { operands: o, .. } = &operands[1] else {
             panic!()
         };
         assert!(matches!(
-            &**rhs,
+            &o.rhs,
             Expr::String {
                 value: Cow::Borrowed("plain"),
                 ..
@@ -1955,11 +1955,11 @@ mod tests {
         ] {
             let s = format!("SELECT a FROM X WHERE a = {src}");
             let q = parse(&s).unwrap();
-            let Some(Expr::Compare { rhs, .. }) = q.where_clause else {
+            let Some(Expr::Compare { operands, .. }) = q.where_clause else {
                 panic!()
             };
             assert!(
-                matches!(*rhs, Expr::Number { text: ref t, .. } if t == text),
+                matches!(operands.rhs, Expr::Number { text: ref t, .. } if t == text),
                 "{src}"
             );
         }

@@ -402,8 +402,8 @@ impl<'o> Validator<'o> {
     fn order_by<'q, 'a>(
         &mut self,
         items: &'q [ast::OrderItem<'a>],
-    ) -> Option<Vec<ir::OrderKey<'a>>> {
-        let mut keys: Vec<ir::OrderKey<'a>> = Vec::with_capacity(items.len());
+    ) -> Option<ir::SmallList<ir::OrderKey<'a>>> {
+        let mut keys: ir::SmallList<ir::OrderKey<'a>> = ir::SmallList::new();
         let mut seen = Repeats::new();
         let mut ok = true;
         if items.len() > 1 {
@@ -524,12 +524,12 @@ impl<'o> Validator<'o> {
     fn unsupported(&mut self, e: &Expr<'_>, expected: &dyn fmt::Display) {
         let span = e.span();
         let err = match e {
-            Expr::Call { name, .. } => Error::new(
+            Expr::Call { call, .. } => Error::new(
                 Code::Function,
                 span,
                 format!(
                     "functions are not supported: `{}`",
-                    name.name.to_ascii_uppercase()
+                    call.name.name.to_ascii_uppercase()
                 ),
             )
             .with_help(
@@ -615,17 +615,17 @@ impl<'o> Validator<'o> {
                     span: *span,
                 })
             }
-            Expr::Compare { op, lhs, rhs, span } => {
+            Expr::Compare { op, operands, span } => {
                 self.count_predicate();
-                self.compare(*op, lhs, rhs, *span)
+                self.compare(*op, &operands.lhs, &operands.rhs, *span)
             }
-            Expr::Like {
-                expr,
-                pattern,
-                negated: not,
-                escape,
-                span,
-            } => {
+            Expr::Like { like, span } => {
+                let ast::Like {
+                    expr,
+                    pattern,
+                    negated: not,
+                    escape,
+                } = &**like;
                 self.count_predicate();
                 if let Some(esc) = escape {
                     self.err(
@@ -688,12 +688,12 @@ impl<'o> Validator<'o> {
                     }
                 })
             }
-            Expr::In {
-                expr,
-                list,
-                negated: not,
-                span,
-            } => {
+            Expr::In { in_list, span } => {
+                let ast::InList {
+                    expr,
+                    list,
+                    negated: not,
+                } = &**in_list;
                 self.count_predicate();
                 self.dql_documented(*span, if *not { "`NOT IN`" } else { "`IN`" });
                 let field =

@@ -18,8 +18,8 @@
 use std::borrow::Cow;
 
 use kql::ast::{
-    Alias, ArithOp, CmpOp, Direction, Expr, GroupBy, Ident, Join, JoinKind, OrderItem, Query,
-    SelectItem, TableRef, TableSource,
+    Alias, ArithOp, Call, CmpOp, Direction, Expr, GroupBy, Ident, InList, Join, JoinKind, Like,
+    Operands, OrderItem, Query, SelectItem, TableRef, TableSource,
 };
 use kql::{check, parse, Code, Error, Lang, Limits, Options, Span, Target, KEYWORDS};
 use proptest::prelude::*;
@@ -276,8 +276,7 @@ fn expr(sub: Option<BoxedStrategy<Query<'static>>>, depth: u32) -> BoxedStrategy
                     1,
                     (ident(), list(0..=3))
                         .prop_map(|(name, args)| Expr::Call {
-                            name,
-                            args,
+                            call: Box::new(Call { name, args }),
                             span: sp(),
                         })
                         .boxed(),
@@ -296,10 +295,9 @@ fn expr(sub: Option<BoxedStrategy<Query<'static>>>, depth: u32) -> BoxedStrategy
                 (
                     2,
                     (arith_op(), inner.clone(), inner.clone())
-                        .prop_map(|(op, l, r)| Expr::Arith {
+                        .prop_map(|(op, lhs, rhs)| Expr::Arith {
                             op,
-                            lhs: bx(l),
-                            rhs: bx(r),
+                            operands: Box::new(Operands { lhs, rhs }),
                             span: sp(),
                         })
                         .boxed(),
@@ -307,10 +305,9 @@ fn expr(sub: Option<BoxedStrategy<Query<'static>>>, depth: u32) -> BoxedStrategy
                 (
                     4,
                     (cmp_op(), inner.clone(), inner.clone())
-                        .prop_map(|(op, l, r)| Expr::Compare {
+                        .prop_map(|(op, lhs, rhs)| Expr::Compare {
                             op,
-                            lhs: bx(l),
-                            rhs: bx(r),
+                            operands: Box::new(Operands { lhs, rhs }),
                             span: sp(),
                         })
                         .boxed(),
@@ -351,11 +348,13 @@ fn expr(sub: Option<BoxedStrategy<Query<'static>>>, depth: u32) -> BoxedStrategy
                         any::<bool>(),
                         prop::option::weighted(0.2, inner.clone()),
                     )
-                        .prop_map(|(e, p, negated, escape)| Expr::Like {
-                            expr: bx(e),
-                            pattern: bx(p),
-                            negated,
-                            escape: escape.map(bx),
+                        .prop_map(|(expr, pattern, negated, escape)| Expr::Like {
+                            like: Box::new(Like {
+                                expr,
+                                pattern,
+                                negated,
+                                escape,
+                            }),
                             span: sp(),
                         })
                         .boxed(),
@@ -363,10 +362,12 @@ fn expr(sub: Option<BoxedStrategy<Query<'static>>>, depth: u32) -> BoxedStrategy
                 (
                     2,
                     (inner.clone(), list(0..=4), any::<bool>())
-                        .prop_map(|(e, list, negated)| Expr::In {
-                            expr: bx(e),
-                            list,
-                            negated,
+                        .prop_map(|(expr, list, negated)| Expr::In {
+                            in_list: Box::new(InList {
+                                expr,
+                                list,
+                                negated,
+                            }),
                             span: sp(),
                         })
                         .boxed(),
@@ -513,12 +514,12 @@ fn query(sub: Option<BoxedStrategy<Query<'static>>>, depth: u32) -> BoxedStrateg
             )| Query {
                 distinct,
                 select,
-                from,
+                from: from.into(),
                 joins,
                 where_clause,
                 group_by: group_by.map(|exprs| GroupBy { exprs, span: sp() }),
                 having,
-                order_by,
+                order_by: order_by.into(),
                 limit,
                 offset,
                 span: sp(),

@@ -2903,7 +2903,7 @@ mod tests {
                 object: ir::Name { name: Cow::Borrowed("Accounts"), span: Span::default() },
                 selection: Selection::All { span: Span::default() },
                 filter: Some(cond.clone()),
-                order_by: Vec::new(),
+                order_by: Vec::new().into(),
                 limit: None,
                 offset: None,
                 warnings: Vec::new(),
