@@ -6,13 +6,13 @@
 //!
 //! ```text
 //!  &str ──parse──▶ ast::Query ──validate──▶ ir::Query ──backend──▶ SOQL | OData | SugarCRM
-//!        (nom, spans,          (documented subset for         (issue 3)
-//!         canonical Display)    language × target × mode,
-//!                               typed literals, all errors)
+//!        (one pass,            (documented subset for       (one buffer per
+//!         spans, canonical      language × target × mode,     request, every
+//!         Display)              typed literals, all errors)   literal escaped)
 //! ```
 //!
-//! One public function per arrow: [`parse`], [`validate`]; [`check`] chains
-//! the two. Every rejection is an [`Error`] with a stable [`Code`], a byte
+//! One public function per arrow: [`parse`], [`validate`], [`lower`];
+//! [`check`] chains the first two and [`translate`] all three. Every rejection is an [`Error`] with a stable [`Code`], a byte
 //! [`Span`], a one-line message and often a help line. The library never
 //! prints and never panics on any input.
 //!
