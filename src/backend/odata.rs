@@ -899,71 +899,62 @@ const TABLES: &[Builtin] = builtin_tables![
     ("usersettings", "usersettingscollection", "systemuserid"),
 ];
 
-/// `a < b` by bytes, at compile time.
-const fn str_less(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+/// Slots of [`BY_NAME`]: a power of two, three times the number of names,
+/// so that a lookup usually reads one slot, at most a few.
+const NAME_SLOTS: usize = 256;
+
+/// Hash of a name ignoring ASCII case (FNV-1a over the bytes with `0x20`
+/// set, which names equal ignoring case share), as a [`BY_NAME`] slot.
+const fn name_slot(b: &[u8]) -> u8 {
+    let mut h: u32 = 0x811c_9dc5;
     let mut i = 0;
-    while i < a.len() && i < b.len() {
-        if a[i] != b[i] {
-            return a[i] < b[i];
-        }
+    while i < b.len() {
+        h = (h ^ (b[i] | 0x20) as u32).wrapping_mul(0x0100_0193);
         i += 1;
     }
-    a.len() < b.len()
+    (h >> 24) as u8
 }
 
-/// Indices of [`TABLES`] sorted by entity set name, for a binary search
-/// (sorted at compile time).
-const BY_SET: [usize; TABLES.len()] = {
-    let mut idx = [0; TABLES.len()];
+/// Every logical and entity set name of [`TABLES`], by [`name_slot`] with
+/// linear probing: `0` for an empty slot, else `1 + 2 × index`, plus 1 for
+/// the entity set name (built at compile time).
+const BY_NAME: [u8; NAME_SLOTS] = {
+    assert!(2 * TABLES.len() < NAME_SLOTS / 2 && 2 * TABLES.len() + 1 < 256);
+    let mut t = [0u8; NAME_SLOTS];
     let mut i = 0;
-    while i < idx.len() {
-        idx[i] = i;
-        i += 1;
-    }
-    // insertion sort: the table is small and this runs once, in the compiler
-    let mut i = 1;
-    while i < idx.len() {
-        let mut j = i;
-        while j > 0 && str_less(TABLES[idx[j]].set, TABLES[idx[j - 1]].set) {
-            let t = idx[j];
-            idx[j] = idx[j - 1];
-            idx[j - 1] = t;
-            j -= 1;
+    while i < 2 * TABLES.len() {
+        let e = &TABLES[i / 2];
+        let name = if i % 2 == 0 { e.logical } else { e.set };
+        let mut slot = name_slot(name.as_bytes());
+        while t[slot as usize] != 0 {
+            slot = slot.wrapping_add(1);
         }
+        t[slot as usize] = (i + 1) as u8;
         i += 1;
     }
-    idx
+    t
 };
-
-/// `lower` (a lower-case built-in name) against `name` lower-cased.
-fn cmp_ignoring_case(lower: &str, name: &str) -> std::cmp::Ordering {
-    lower
-        .bytes()
-        .cmp(name.bytes().map(|b| b.to_ascii_lowercase()))
-}
 
 /// The built-in entry whose logical name, else entity-set name, matches
 /// `name` ignoring ASCII case, and whether it matched exactly (as written).
 ///
-/// Two binary searches. Since every built-in name is lower case and distinct
-/// ignoring case, and no entity set name is another entry's logical name,
-/// this finds the entry an exact search (logical, then set) finds whenever
-/// that one finds any.
+/// One hash and usually one comparison. Since every built-in name is lower
+/// case and the logical and entity set names are all distinct ignoring case
+/// (no entity set name is another entry's logical name), at most one name
+/// matches, and it is the one an exact search (logical, then set) finds
+/// whenever that one finds any.
 fn table_lookup(name: &str) -> Option<(&'static Builtin, bool)> {
-    let entry = TABLES
-        .binary_search_by(|e| cmp_ignoring_case(e.logical, name))
-        .ok()
-        .and_then(|i| TABLES.get(i))
-        .map(|e| (e, e.logical == name))
-        .or_else(|| {
-            BY_SET
-                .binary_search_by(|&i| cmp_ignoring_case(TABLES[i].set, name))
-                .ok()
-                .and_then(|i| TABLES.get(BY_SET[i]))
-                .map(|e| (e, e.set == name))
-        })?;
-    Some(entry)
+    let mut slot = name_slot(name.as_bytes());
+    loop {
+        // (the table has empty slots, so the probe ends)
+        let v = usize::from(BY_NAME[usize::from(slot)]).checked_sub(1)?;
+        let e = TABLES.get(v / 2)?;
+        let candidate = if v % 2 == 0 { e.logical } else { e.set };
+        if candidate.eq_ignore_ascii_case(name) {
+            return Some((e, candidate == name));
+        }
+        slot = slot.wrapping_add(1);
+    }
 }
 
 /// English plural of an ASCII name (§1's heuristic): consonant + `y` → `ies`;
@@ -3698,9 +3689,10 @@ mod tests {
                 pair[1].logical
             );
         }
-        for pair in BY_SET.windows(2) {
-            assert!(TABLES[pair[0]].set < TABLES[pair[1]].set);
-        }
+        // every name is in the hash table once
+        let mut seen: Vec<u8> = BY_NAME.iter().copied().filter(|&v| v != 0).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (1..=2 * TABLES.len() as u8).collect::<Vec<_>>());
         for e in TABLES {
             for name in [e.logical, e.set, e.key] {
                 assert_eq!(ident_problem(name), None);
@@ -3764,7 +3756,27 @@ mod tests {
             "new_project".into(),
             "Leads".into(),
             "usersettingsCollection".into(),
+            "lEaD".into(),
+            "@ccount".into(),
+            "`ccount".into(),
+            "\u{0}".into(),
         ];
+        // names near the built-in ones, which probe the hash table's chains
+        for e in TABLES {
+            for n in [e.logical, e.set] {
+                for i in 0..n.len() {
+                    for c in ["@", "`", "_", "0", "Z", "é"] {
+                        names.push(format!("{}{c}{}", &n[..i], &n[i + 1..]));
+                    }
+                }
+            }
+        }
+        for x in 'a'..='z' {
+            for y in 'a'..='z' {
+                names.push(format!("{x}{y}"));
+                names.push(format!("{x}{y}s"));
+            }
+        }
         for e in TABLES {
             for n in [e.logical, e.set] {
                 names.push(n.into());
