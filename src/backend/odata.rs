@@ -1045,11 +1045,14 @@ const LETTER: u8 = 1;
 const DIGIT: u8 = 2;
 /// [`IDENT`] class of `_`.
 const UNDERSCORE: u8 = 4;
-/// [`IDENT`] class of a byte no name contains.
+/// [`IDENT`] class of a byte no name contains, other than `.`.
 const BAD: u8 = 8;
+/// [`IDENT`] class of `.`, which no name contains either but which joins
+/// the names of a path.
+const DOT: u8 = 16;
 
-/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`]
-/// or [`BAD`].
+/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`],
+/// [`DOT`] or [`BAD`].
 const IDENT: [u8; 256] = {
     let mut t = [BAD; 256];
     let mut b = 0;
@@ -1061,38 +1064,48 @@ const IDENT: [u8; 256] = {
             t[b] = DIGIT;
         } else if c == b'_' {
             t[b] = UNDERSCORE;
+        } else if c == b'.' {
+            t[b] = DOT;
         }
         b += 1;
     }
     t
 };
 
+/// The union of the [`IDENT`] classes of the bytes of `b`: one table load
+/// and one `or` a byte, with no other dependency between bytes.
+#[inline]
+fn classes(b: &[u8]) -> u8 {
+    b.iter().fold(0, |acc, &c| acc | IDENT[usize::from(c)])
+}
+
 /// `None` when `s` matches `[A-Za-z_][A-Za-z0-9_]*` and is not a keyword.
-///
-/// One branch-free scan takes the union of the bytes' classes and packs
-/// the bytes for the keyword test; a name is only looked up when it is 2 to
-/// 5 letters (every keyword is), in a perfect-hash table (one probe).
 #[inline]
 fn ident_problem(s: &str) -> Option<Problem> {
+    name_problem(s, classes(s.as_bytes()))
+}
+
+/// [`ident_problem`] of `s`, whose bytes' [`classes`] are `classes`.
+///
+/// A name is only looked up as a keyword when it is 2 to 5 letters (every
+/// keyword is), in a perfect-hash table (one probe).
+#[inline]
+fn name_problem(s: &str, classes: u8) -> Option<Problem> {
     let b = s.as_bytes();
     let Some(&first) = b.first() else {
         return Some(Problem::Empty);
     };
-    let mut classes = 0;
-    let mut key = 0u64;
-    for &c in b {
-        classes |= IDENT[usize::from(c)];
-        // (only read for names of at most 5 bytes, so the shift may drop bytes)
-        key = key << 8 | u64::from(c | 0x20);
-    }
     if IDENT[usize::from(first)] == DIGIT {
         return Some(Problem::Digit);
     }
-    if classes & BAD != 0 {
+    if classes & (BAD | DOT) != 0 {
         return Some(first_bad_char(s));
     }
-    if classes == LETTER && (2..=5).contains(&b.len()) && KEYWORDS[keyword_slot(key)] == key {
-        return Some(Problem::Keyword);
+    if classes == LETTER && (2..=5).contains(&b.len()) {
+        let key = packed(b);
+        if KEYWORDS[keyword_slot(key)] == key {
+            return Some(Problem::Keyword);
+        }
     }
     None
 }
@@ -1104,7 +1117,7 @@ fn ident_problem(s: &str) -> Option<Problem> {
 fn first_bad_char(s: &str) -> Problem {
     let i = s
         .bytes()
-        .position(|c| IDENT[usize::from(c)] == BAD)
+        .position(|c| IDENT[usize::from(c)] & (BAD | DOT) != 0)
         .unwrap_or_default();
     Problem::Char(s.get(i..).and_then(|t| t.chars().next()).unwrap_or('\0'))
 }
@@ -1316,9 +1329,10 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     /// Checks every segment of a property path, reporting each invalid one.
     fn check_field(&mut self, f: &Field<'_>) -> Checked {
-        // One scan settles the usual case, a valid name: `.` is not a name
-        // character, so a valid name is not a path.
-        if ident_problem(&f.path).is_none() {
+        // One scan settles the usual case, a valid name; a path (a `.`
+        // among name characters) goes straight to its segments.
+        let classes = classes(f.path.as_bytes());
+        if classes & DOT == 0 && name_problem(&f.path, classes).is_none() {
             return Checked::Name;
         }
         self.check_segments(f)
