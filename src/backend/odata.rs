@@ -1515,8 +1515,8 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         let value_start = out.len();
         // Each `nav.prop` selected, with the number of its navigation
         // property in order of first appearance (its group), in one flat
-        // vector, sorted by group at the end.
-        let mut paths: Vec<(usize, &str, &str)> = Vec::new();
+        // list, sorted by group at the end (created at the first path).
+        let mut paths: Option<NavPaths<'_>> = None;
         // the first few navigation properties, by group; then a map (a scan
         // would make long lists quadratic)
         let mut first_navs: [&str; 8] = [""; 8];
@@ -1564,7 +1564,9 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                         groups += 1;
                         groups - 1
                     });
-                    paths.push((group, nav, prop));
+                    paths
+                        .get_or_insert_with(NavPaths::default)
+                        .push((group, nav, prop));
                 }
                 Some(_) if deeper => {
                     self.errors.push(
@@ -1582,10 +1584,10 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 _ => {}
             }
         }
-        if paths.is_empty() {
+        let Some(paths) = paths.as_mut() else {
             out.close(SELECT, mark, true);
             return;
-        }
+        };
         if let Some(span) = over_span {
             self.errors.push(
                 Error::new(
@@ -1605,6 +1607,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         }
         out.close(SELECT, mark, false);
         // stable: each group keeps its properties in order
+        let paths = paths.as_mut_slice();
         if !paths.is_sorted_by_key(|p| p.0) {
             paths.sort_by_key(|p| p.0);
         }
@@ -1905,6 +1908,42 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     }
 }
 
+/// A selected `nav.prop` with its group (see [`Lowerer::selection`]).
+type NavPath<'f> = (usize, &'f str, &'f str);
+
+/// The `nav.prop` paths of a selection: the first few in place, so that a
+/// selection with a related property or two allocates nothing; all of them
+/// in a vector past that.
+#[derive(Default)]
+struct NavPaths<'f> {
+    first: [NavPath<'f>; 4],
+    len: usize,
+    more: Vec<NavPath<'f>>,
+}
+
+impl<'f> NavPaths<'f> {
+    fn push(&mut self, p: NavPath<'f>) {
+        if let Some(slot) = self.first.get_mut(self.len) {
+            *slot = p;
+        } else {
+            if self.more.is_empty() {
+                self.more.reserve(2 * self.first.len());
+                self.more.extend_from_slice(&self.first);
+            }
+            self.more.push(p);
+        }
+        self.len += 1;
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [NavPath<'f>] {
+        if self.len > self.first.len() {
+            &mut self.more
+        } else {
+            &mut self.first[..self.len]
+        }
+    }
+}
+
 /// What the server is asked for and what the client does with the rows.
 struct Plan {
     top: Option<u64>,
@@ -2088,6 +2127,21 @@ mod tests {
             .map(|(n, props)| format!("{n}($select={})", props.join(",")))
             .collect();
         assert_eq!(r.query.expand(), Some(want.join(",").as_str()));
+    }
+
+    /// `NavPaths` holds what a vector would, in place or past it.
+    #[test]
+    fn nav_paths_hold_every_path_in_order() {
+        let names: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
+        for n in 0..names.len() {
+            let mut paths = NavPaths::default();
+            let mut want = Vec::new();
+            for (i, name) in names.iter().take(n).enumerate() {
+                paths.push((i % 3, "nav", name));
+                want.push((i % 3, "nav", name.as_str()));
+            }
+            assert_eq!(paths.as_mut_slice(), want.as_slice(), "{n}");
+        }
     }
 
     #[test]
