@@ -782,6 +782,7 @@ impl fmt::Display for ODataRequest {
 /// Lowers a validated query to a Dataverse Web API request, with the
 /// backend's warnings (`B027`, `B028`). Reports every problem found, not just
 /// the first.
+#[inline(never)]
 pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(ODataRequest, Vec<Error>), Errors> {
     let mut l = Lowerer {
         q,
@@ -791,22 +792,27 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(ODataRequest, Vec<
         conditions: 0,
         table: None,
     };
-    let request = l.request();
-    match request {
-        Some(r) if l.errors.is_empty() => Ok((r, l.warnings)),
-        _ => {
-            if l.errors.is_empty() {
-                l.errors.push(Error::new(
-                    Code::Internal,
-                    q.object.span,
-                    "the dynamics backend produced no request and no error",
-                ));
-            }
-            l.errors.sort_by_key(|e| (e.span.start, e.span.end));
-            let mut all = l.errors;
-            all.extend(l.warnings);
-            Err(Errors(all))
+    // (the request is built in the result, not moved into it)
+    l.request()
+}
+
+impl Lowerer<'_, '_, '_> {
+    /// The errors found, sorted by position, then the warnings; an internal
+    /// error when there is none.
+    #[cold]
+    #[inline(never)]
+    fn failure(&mut self) -> Errors {
+        if self.errors.is_empty() {
+            self.errors.push(Error::new(
+                Code::Internal,
+                self.q.object.span,
+                "the dynamics backend produced no request and no error",
+            ));
         }
+        self.errors.sort_by_key(|e| (e.span.start, e.span.end));
+        let mut all = std::mem::take(&mut self.errors);
+        all.append(&mut self.warnings);
+        Errors(all)
     }
 }
 // ---- built-in table map ---------------------------------------------------
@@ -1186,7 +1192,8 @@ enum Leaf<'c, 'a> {
 }
 
 impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
-    fn request(&mut self) -> Option<ODataRequest> {
+    /// The request and the warnings, or every error (see [`Self::failure`]).
+    fn request(&mut self) -> Result<(ODataRequest, Vec<Error>), Errors> {
         let q = self.q;
         self.resolve_table();
         let mut out = Emitter::with_capacity(self.options_capacity());
@@ -1224,10 +1231,10 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             query,
             encoded: query_string,
         } = out;
-        let table = self.table.take()?;
-        if !self.errors.is_empty() {
-            return None;
-        }
+        let table = match self.table.take() {
+            Some(t) if self.errors.is_empty() => t,
+            _ => return Err(self.failure()),
+        };
         let headers = Headers {
             if_none_match: query.expand().is_some(),
             prefer: plan.page_size.map(Headers::prefer_page_size),
@@ -1248,16 +1255,17 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     "shorten long string literals or `IN` lists (the count includes {SERVICE_ROOT_RESERVE} characters for the service root)"
                 )),
             );
-            return None;
+            return Err(self.failure());
         }
-        Some(ODataRequest {
+        let request = ODataRequest {
             entity_set: table.entity_set,
             query,
             query_string,
             headers,
             client_skip: plan.client_skip,
             client_take: plan.client_take,
-        })
+        };
+        Ok((request, std::mem::take(&mut self.warnings)))
     }
 
     /// A capacity for the decoded options that most queries stay within:
