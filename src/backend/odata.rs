@@ -220,6 +220,17 @@ pub struct ODataRequest {
 /// The OData system query options, in the order they are emitted.
 pub const OPTION_NAMES: [&str; 5] = ["$select", "$expand", "$filter", "$orderby", "$top"];
 
+/// What starts each option of [`OPTION_NAMES`] in the options text: `name=`
+/// when it is the first, `&name=` after another. (Constants, so that
+/// appending one, with `k` known, is a fixed-size copy.)
+const OPTION_STARTS: [(&str, &str); 5] = [
+    ("$select=", "&$select="),
+    ("$expand=", "&$expand="),
+    ("$filter=", "&$filter="),
+    ("$orderby=", "&$orderby="),
+    ("$top=", "&$top="),
+];
+
 /// Index of `$select` in [`OPTION_NAMES`].
 const SELECT: usize = 0;
 /// Index of `$expand` in [`OPTION_NAMES`].
@@ -307,14 +318,18 @@ impl QueryOptions {
     /// Starts writing option `k` (which must come after every option
     /// written so far): appends `&` unless first, then `name=`. Returns the
     /// length before, for [`Self::close`].
-    #[inline(always)]
+    ///
+    /// (The request is written by [`Emitter::open`], which writes both
+    /// buffers; this is its decoded half, for tests.)
+    #[cfg(test)]
     fn open(&mut self, k: usize) -> usize {
         let mark = self.text.len();
+        let (first, later) = OPTION_STARTS[k];
         if mark > 0 {
-            self.text.push('&');
+            self.text.push_str(later);
+        } else {
+            self.text.push_str(first);
         }
-        self.text.push_str(OPTION_NAMES[k]);
-        self.text.push('=');
         mark
     }
 
@@ -432,18 +447,23 @@ impl Serialize for Headers {
 }
 
 /// Appends `n` in decimal, without the formatting machinery.
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
+fn push_u64(out: &mut String, n: u64) {
+    out.push_str(u64_digits(n, &mut [0; 20]));
+}
+
+/// `n` in decimal, written at the end of `buf` (a `u64` has at most 20
+/// digits).
+fn u64_digits(mut n: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
-    loop {
+    while let Some(d) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
+        *d = b'0' + (n % 10) as u8;
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    out.extend(buf[i..].iter().map(|&d| char::from(d)));
+    std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or_default()
 }
 
 /// The bytes [`URI_COMPONENT`] leaves alone, as a table.
@@ -601,16 +621,18 @@ impl Emitter {
     /// Inlined, so that `k` is a constant and the name's copies are too.
     #[inline(always)]
     fn open(&mut self, k: usize) -> Mark {
+        // (both buffers are empty or neither is; one branch for both)
+        let (first, later) = OPTION_STARTS[k];
         let encoded = self.encoded.len();
+        let decoded = self.query.text.len();
         if encoded > 0 {
-            self.encoded.push('&');
+            self.encoded.push_str(later);
+            self.query.text.push_str(later);
+        } else {
+            self.encoded.push_str(first);
+            self.query.text.push_str(first);
         }
-        self.encoded.push_str(OPTION_NAMES[k]);
-        self.encoded.push('=');
-        Mark {
-            decoded: self.query.open(k),
-            encoded,
-        }
+        Mark { decoded, encoded }
     }
 
     /// Ends option `k` in both buffers (see [`QueryOptions::close`]).
@@ -1222,9 +1244,8 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         self.order_by(&mut out, plan.stable);
         if let Some(n) = plan.top {
             let mark = out.open(TOP);
-            let from = out.len();
-            push_u64(&mut out.query.text, n);
-            out.encode_since(from);
+            // (digits need no encoding)
+            out.name(u64_digits(n, &mut [0; 20]));
             out.close(TOP, mark, true);
         }
         let Emitter {
@@ -2154,6 +2175,11 @@ mod tests {
 
     #[test]
     fn fast_paths_match_their_definitions() {
+        // each option starts with `name=`, or `&name=` after another
+        for (k, name) in OPTION_NAMES.iter().enumerate() {
+            assert_eq!(OPTION_STARTS[k].0, format!("{name}="));
+            assert_eq!(OPTION_STARTS[k].1, format!("&{name}="));
+        }
         // the encoder is utf8_percent_encode with URI_COMPONENT
         let mut all = String::new();
         for c in (0u32..0x250)
