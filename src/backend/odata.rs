@@ -2158,6 +2158,57 @@ mod tests {
         assert_eq!(r.query.expand(), Some(want.join(",").as_str()));
     }
 
+    /// `check_field`'s one-scan test agrees with the definition: a valid
+    /// name is `Name`; a path whose segments are all valid names is `Path`;
+    /// anything else is `Invalid`, with one `B020` per bad segment (one for
+    /// a bad name).
+    #[test]
+    fn check_field_matches_its_definition() {
+        let opts = Options::default();
+        let q = crate::check(
+            "SELECT name FROM account",
+            Lang::Dql,
+            Some(Target::Dynamics),
+            &opts,
+        )
+        .unwrap();
+        for path in [
+            "name", "Name", "_x1", "id", "eq", "EQ", "desc", "1a", "", "a.b", "A.B", "a.b.c",
+            "a..b", ".a", "a.", "eq.b", "a.eq", "1a.b", "a.1b", "a b.c", "é.x", "x.é", "a.b.é",
+            "$x", "a-b.c", "naïve", "a.b c",
+        ] {
+            let field = Field {
+                path: Cow::Borrowed(path),
+                span: Span::new(0, path.len()),
+                from_literal: false,
+                ty: None,
+            };
+            let mut l = Lowerer {
+                q: &q,
+                options: &opts,
+                errors: Vec::new(),
+                warnings: Vec::new(),
+                conditions: 0,
+                table: None,
+            };
+            let got = l.check_field(&field);
+            let bad = if path.contains('.') {
+                path.split('.')
+                    .filter(|s| ident_problem(s).is_some())
+                    .count()
+            } else {
+                usize::from(ident_problem(path).is_some())
+            };
+            let want = match (bad, path.contains('.')) {
+                (0, false) => Checked::Name,
+                (0, true) => Checked::Path,
+                _ => Checked::Invalid,
+            };
+            assert_eq!(got, want, "{path:?}");
+            assert_eq!(l.errors.len(), bad, "{path:?}");
+        }
+    }
+
     /// `NavPaths` holds what a vector would, in place or past it.
     #[test]
     fn nav_paths_hold_every_path_in_order() {
