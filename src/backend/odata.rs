@@ -220,6 +220,17 @@ pub struct ODataRequest {
 /// The OData system query options, in the order they are emitted.
 pub const OPTION_NAMES: [&str; 5] = ["$select", "$expand", "$filter", "$orderby", "$top"];
 
+/// What starts each option of [`OPTION_NAMES`] in the options text: `name=`
+/// when it is the first, `&name=` after another. (Constants, so that
+/// appending one, with `k` known, is a fixed-size copy.)
+const OPTION_STARTS: [(&str, &str); 5] = [
+    ("$select=", "&$select="),
+    ("$expand=", "&$expand="),
+    ("$filter=", "&$filter="),
+    ("$orderby=", "&$orderby="),
+    ("$top=", "&$top="),
+];
+
 /// Index of `$select` in [`OPTION_NAMES`].
 const SELECT: usize = 0;
 /// Index of `$expand` in [`OPTION_NAMES`].
@@ -307,14 +318,18 @@ impl QueryOptions {
     /// Starts writing option `k` (which must come after every option
     /// written so far): appends `&` unless first, then `name=`. Returns the
     /// length before, for [`Self::close`].
-    #[inline(always)]
+    ///
+    /// (The request is written by [`Emitter::open`], which writes both
+    /// buffers; this is its decoded half, for tests.)
+    #[cfg(test)]
     fn open(&mut self, k: usize) -> usize {
         let mark = self.text.len();
+        let (first, later) = OPTION_STARTS[k];
         if mark > 0 {
-            self.text.push('&');
+            self.text.push_str(later);
+        } else {
+            self.text.push_str(first);
         }
-        self.text.push_str(OPTION_NAMES[k]);
-        self.text.push('=');
         mark
     }
 
@@ -432,18 +447,23 @@ impl Serialize for Headers {
 }
 
 /// Appends `n` in decimal, without the formatting machinery.
-fn push_u64(out: &mut String, mut n: u64) {
-    let mut buf = [0u8; 20];
+fn push_u64(out: &mut String, n: u64) {
+    out.push_str(u64_digits(n, &mut [0; 20]));
+}
+
+/// `n` in decimal, written at the end of `buf` (a `u64` has at most 20
+/// digits).
+fn u64_digits(mut n: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
-    loop {
+    while let Some(d) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
+        *d = b'0' + (n % 10) as u8;
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
             break;
         }
     }
-    out.extend(buf[i..].iter().map(|&d| char::from(d)));
+    std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or_default()
 }
 
 /// The bytes [`URI_COMPONENT`] leaves alone, as a table.
@@ -601,16 +621,18 @@ impl Emitter {
     /// Inlined, so that `k` is a constant and the name's copies are too.
     #[inline(always)]
     fn open(&mut self, k: usize) -> Mark {
+        // (both buffers are empty or neither is; one branch for both)
+        let (first, later) = OPTION_STARTS[k];
         let encoded = self.encoded.len();
+        let decoded = self.query.text.len();
         if encoded > 0 {
-            self.encoded.push('&');
+            self.encoded.push_str(later);
+            self.query.text.push_str(later);
+        } else {
+            self.encoded.push_str(first);
+            self.query.text.push_str(first);
         }
-        self.encoded.push_str(OPTION_NAMES[k]);
-        self.encoded.push('=');
-        Mark {
-            decoded: self.query.open(k),
-            encoded,
-        }
+        Mark { decoded, encoded }
     }
 
     /// Ends option `k` in both buffers (see [`QueryOptions::close`]).
@@ -782,6 +804,7 @@ impl fmt::Display for ODataRequest {
 /// Lowers a validated query to a Dataverse Web API request, with the
 /// backend's warnings (`B027`, `B028`). Reports every problem found, not just
 /// the first.
+#[inline(never)]
 pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(ODataRequest, Vec<Error>), Errors> {
     let mut l = Lowerer {
         q,
@@ -791,22 +814,27 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(ODataRequest, Vec<
         conditions: 0,
         table: None,
     };
-    let request = l.request();
-    match request {
-        Some(r) if l.errors.is_empty() => Ok((r, l.warnings)),
-        _ => {
-            if l.errors.is_empty() {
-                l.errors.push(Error::new(
-                    Code::Internal,
-                    q.object.span,
-                    "the dynamics backend produced no request and no error",
-                ));
-            }
-            l.errors.sort_by_key(|e| (e.span.start, e.span.end));
-            let mut all = l.errors;
-            all.extend(l.warnings);
-            Err(Errors(all))
+    // (the request is built in the result, not moved into it)
+    l.request()
+}
+
+impl Lowerer<'_, '_, '_> {
+    /// The errors found, sorted by position, then the warnings; an internal
+    /// error when there is none.
+    #[cold]
+    #[inline(never)]
+    fn failure(&mut self) -> Errors {
+        if self.errors.is_empty() {
+            self.errors.push(Error::new(
+                Code::Internal,
+                self.q.object.span,
+                "the dynamics backend produced no request and no error",
+            ));
         }
+        self.errors.sort_by_key(|e| (e.span.start, e.span.end));
+        let mut all = std::mem::take(&mut self.errors);
+        all.append(&mut self.warnings);
+        Errors(all)
     }
 }
 // ---- built-in table map ---------------------------------------------------
@@ -899,71 +927,62 @@ const TABLES: &[Builtin] = builtin_tables![
     ("usersettings", "usersettingscollection", "systemuserid"),
 ];
 
-/// `a < b` by bytes, at compile time.
-const fn str_less(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
+/// Slots of [`BY_NAME`]: a power of two, three times the number of names,
+/// so that a lookup usually reads one slot, at most a few.
+const NAME_SLOTS: usize = 256;
+
+/// Hash of a name ignoring ASCII case (FNV-1a over the bytes with `0x20`
+/// set, which names equal ignoring case share), as a [`BY_NAME`] slot.
+const fn name_slot(b: &[u8]) -> u8 {
+    let mut h: u32 = 0x811c_9dc5;
     let mut i = 0;
-    while i < a.len() && i < b.len() {
-        if a[i] != b[i] {
-            return a[i] < b[i];
-        }
+    while i < b.len() {
+        h = (h ^ (b[i] | 0x20) as u32).wrapping_mul(0x0100_0193);
         i += 1;
     }
-    a.len() < b.len()
+    (h >> 24) as u8
 }
 
-/// Indices of [`TABLES`] sorted by entity set name, for a binary search
-/// (sorted at compile time).
-const BY_SET: [usize; TABLES.len()] = {
-    let mut idx = [0; TABLES.len()];
+/// Every logical and entity set name of [`TABLES`], by [`name_slot`] with
+/// linear probing: `0` for an empty slot, else `1 + 2 × index`, plus 1 for
+/// the entity set name (built at compile time).
+const BY_NAME: [u8; NAME_SLOTS] = {
+    assert!(2 * TABLES.len() < NAME_SLOTS / 2 && 2 * TABLES.len() + 1 < 256);
+    let mut t = [0u8; NAME_SLOTS];
     let mut i = 0;
-    while i < idx.len() {
-        idx[i] = i;
-        i += 1;
-    }
-    // insertion sort: the table is small and this runs once, in the compiler
-    let mut i = 1;
-    while i < idx.len() {
-        let mut j = i;
-        while j > 0 && str_less(TABLES[idx[j]].set, TABLES[idx[j - 1]].set) {
-            let t = idx[j];
-            idx[j] = idx[j - 1];
-            idx[j - 1] = t;
-            j -= 1;
+    while i < 2 * TABLES.len() {
+        let e = &TABLES[i / 2];
+        let name = if i % 2 == 0 { e.logical } else { e.set };
+        let mut slot = name_slot(name.as_bytes());
+        while t[slot as usize] != 0 {
+            slot = slot.wrapping_add(1);
         }
+        t[slot as usize] = (i + 1) as u8;
         i += 1;
     }
-    idx
+    t
 };
-
-/// `lower` (a lower-case built-in name) against `name` lower-cased.
-fn cmp_ignoring_case(lower: &str, name: &str) -> std::cmp::Ordering {
-    lower
-        .bytes()
-        .cmp(name.bytes().map(|b| b.to_ascii_lowercase()))
-}
 
 /// The built-in entry whose logical name, else entity-set name, matches
 /// `name` ignoring ASCII case, and whether it matched exactly (as written).
 ///
-/// Two binary searches. Since every built-in name is lower case and distinct
-/// ignoring case, and no entity set name is another entry's logical name,
-/// this finds the entry an exact search (logical, then set) finds whenever
-/// that one finds any.
+/// One hash and usually one comparison. Since every built-in name is lower
+/// case and the logical and entity set names are all distinct ignoring case
+/// (no entity set name is another entry's logical name), at most one name
+/// matches, and it is the one an exact search (logical, then set) finds
+/// whenever that one finds any.
 fn table_lookup(name: &str) -> Option<(&'static Builtin, bool)> {
-    let entry = TABLES
-        .binary_search_by(|e| cmp_ignoring_case(e.logical, name))
-        .ok()
-        .and_then(|i| TABLES.get(i))
-        .map(|e| (e, e.logical == name))
-        .or_else(|| {
-            BY_SET
-                .binary_search_by(|&i| cmp_ignoring_case(TABLES[i].set, name))
-                .ok()
-                .and_then(|i| TABLES.get(BY_SET[i]))
-                .map(|e| (e, e.set == name))
-        })?;
-    Some(entry)
+    let mut slot = name_slot(name.as_bytes());
+    loop {
+        // (the table has empty slots, so the probe ends)
+        let v = usize::from(BY_NAME[usize::from(slot)]).checked_sub(1)?;
+        let e = TABLES.get(v / 2)?;
+        let candidate = if v % 2 == 0 { e.logical } else { e.set };
+        if candidate.eq_ignore_ascii_case(name) {
+            return Some((e, candidate == name));
+        }
+        slot = slot.wrapping_add(1);
+    }
 }
 
 /// English plural of an ASCII name (§1's heuristic): consonant + `y` → `ies`;
@@ -1054,11 +1073,14 @@ const LETTER: u8 = 1;
 const DIGIT: u8 = 2;
 /// [`IDENT`] class of `_`.
 const UNDERSCORE: u8 = 4;
-/// [`IDENT`] class of a byte no name contains.
+/// [`IDENT`] class of a byte no name contains, other than `.`.
 const BAD: u8 = 8;
+/// [`IDENT`] class of `.`, which no name contains either but which joins
+/// the names of a path.
+const DOT: u8 = 16;
 
-/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`]
-/// or [`BAD`].
+/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`],
+/// [`DOT`] or [`BAD`].
 const IDENT: [u8; 256] = {
     let mut t = [BAD; 256];
     let mut b = 0;
@@ -1070,38 +1092,48 @@ const IDENT: [u8; 256] = {
             t[b] = DIGIT;
         } else if c == b'_' {
             t[b] = UNDERSCORE;
+        } else if c == b'.' {
+            t[b] = DOT;
         }
         b += 1;
     }
     t
 };
 
+/// The union of the [`IDENT`] classes of the bytes of `b`: one table load
+/// and one `or` a byte, with no other dependency between bytes.
+#[inline]
+fn classes(b: &[u8]) -> u8 {
+    b.iter().fold(0, |acc, &c| acc | IDENT[usize::from(c)])
+}
+
 /// `None` when `s` matches `[A-Za-z_][A-Za-z0-9_]*` and is not a keyword.
-///
-/// One branch-free scan takes the union of the bytes' classes and packs
-/// the bytes for the keyword test; a name is only looked up when it is 2 to
-/// 5 letters (every keyword is), in a perfect-hash table (one probe).
 #[inline]
 fn ident_problem(s: &str) -> Option<Problem> {
+    name_problem(s, classes(s.as_bytes()))
+}
+
+/// [`ident_problem`] of `s`, whose bytes' [`classes`] are `classes`.
+///
+/// A name is only looked up as a keyword when it is 2 to 5 letters (every
+/// keyword is), in a perfect-hash table (one probe).
+#[inline]
+fn name_problem(s: &str, classes: u8) -> Option<Problem> {
     let b = s.as_bytes();
     let Some(&first) = b.first() else {
         return Some(Problem::Empty);
     };
-    let mut classes = 0;
-    let mut key = 0u64;
-    for &c in b {
-        classes |= IDENT[usize::from(c)];
-        // (only read for names of at most 5 bytes, so the shift may drop bytes)
-        key = key << 8 | u64::from(c | 0x20);
-    }
     if IDENT[usize::from(first)] == DIGIT {
         return Some(Problem::Digit);
     }
-    if classes & BAD != 0 {
+    if classes & (BAD | DOT) != 0 {
         return Some(first_bad_char(s));
     }
-    if classes == LETTER && (2..=5).contains(&b.len()) && KEYWORDS[keyword_slot(key)] == key {
-        return Some(Problem::Keyword);
+    if classes == LETTER && (2..=5).contains(&b.len()) {
+        let key = packed(b);
+        if KEYWORDS[keyword_slot(key)] == key {
+            return Some(Problem::Keyword);
+        }
     }
     None
 }
@@ -1113,7 +1145,7 @@ fn ident_problem(s: &str) -> Option<Problem> {
 fn first_bad_char(s: &str) -> Problem {
     let i = s
         .bytes()
-        .position(|c| IDENT[usize::from(c)] == BAD)
+        .position(|c| IDENT[usize::from(c)] & (BAD | DOT) != 0)
         .unwrap_or_default();
     Problem::Char(s.get(i..).and_then(|t| t.chars().next()).unwrap_or('\0'))
 }
@@ -1182,7 +1214,8 @@ enum Leaf<'c, 'a> {
 }
 
 impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
-    fn request(&mut self) -> Option<ODataRequest> {
+    /// The request and the warnings, or every error (see [`Self::failure`]).
+    fn request(&mut self) -> Result<(ODataRequest, Vec<Error>), Errors> {
         let q = self.q;
         self.resolve_table();
         let mut out = Emitter::with_capacity(self.options_capacity());
@@ -1211,19 +1244,18 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         self.order_by(&mut out, plan.stable);
         if let Some(n) = plan.top {
             let mark = out.open(TOP);
-            let from = out.len();
-            push_u64(&mut out.query.text, n);
-            out.encode_since(from);
+            // (digits need no encoding)
+            out.name(u64_digits(n, &mut [0; 20]));
             out.close(TOP, mark, true);
         }
         let Emitter {
             query,
             encoded: query_string,
         } = out;
-        let table = self.table.take()?;
-        if !self.errors.is_empty() {
-            return None;
-        }
+        let table = match self.table.take() {
+            Some(t) if self.errors.is_empty() => t,
+            _ => return Err(self.failure()),
+        };
         let headers = Headers {
             if_none_match: query.expand().is_some(),
             prefer: plan.page_size.map(Headers::prefer_page_size),
@@ -1244,16 +1276,17 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     "shorten long string literals or `IN` lists (the count includes {SERVICE_ROOT_RESERVE} characters for the service root)"
                 )),
             );
-            return None;
+            return Err(self.failure());
         }
-        Some(ODataRequest {
+        let request = ODataRequest {
             entity_set: table.entity_set,
             query,
             query_string,
             headers,
             client_skip: plan.client_skip,
             client_take: plan.client_take,
-        })
+        };
+        Ok((request, std::mem::take(&mut self.warnings)))
     }
 
     /// A capacity for the decoded options that most queries stay within:
@@ -1325,9 +1358,10 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     /// Checks every segment of a property path, reporting each invalid one.
     fn check_field(&mut self, f: &Field<'_>) -> Checked {
-        // One scan settles the usual case, a valid name: `.` is not a name
-        // character, so a valid name is not a path.
-        if ident_problem(&f.path).is_none() {
+        // One scan settles the usual case, a valid name; a path (a `.`
+        // among name characters) goes straight to its segments.
+        let classes = classes(f.path.as_bytes());
+        if classes & DOT == 0 && name_problem(&f.path, classes).is_none() {
             return Checked::Name;
         }
         self.check_segments(f)
@@ -1510,8 +1544,8 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         let value_start = out.len();
         // Each `nav.prop` selected, with the number of its navigation
         // property in order of first appearance (its group), in one flat
-        // vector, sorted by group at the end.
-        let mut paths: Vec<(usize, &str, &str)> = Vec::new();
+        // list, sorted by group at the end (created at the first path).
+        let mut paths: Option<NavPaths<'_>> = None;
         // the first few navigation properties, by group; then a map (a scan
         // would make long lists quadratic)
         let mut first_navs: [&str; 8] = [""; 8];
@@ -1559,7 +1593,9 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                         groups += 1;
                         groups - 1
                     });
-                    paths.push((group, nav, prop));
+                    paths
+                        .get_or_insert_with(NavPaths::default)
+                        .push((group, nav, prop));
                 }
                 Some(_) if deeper => {
                     self.errors.push(
@@ -1577,10 +1613,10 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 _ => {}
             }
         }
-        if paths.is_empty() {
+        let Some(paths) = paths.as_mut() else {
             out.close(SELECT, mark, true);
             return;
-        }
+        };
         if let Some(span) = over_span {
             self.errors.push(
                 Error::new(
@@ -1600,6 +1636,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         }
         out.close(SELECT, mark, false);
         // stable: each group keeps its properties in order
+        let paths = paths.as_mut_slice();
         if !paths.is_sorted_by_key(|p| p.0) {
             paths.sort_by_key(|p| p.0);
         }
@@ -1900,6 +1937,42 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     }
 }
 
+/// A selected `nav.prop` with its group (see [`Lowerer::selection`]).
+type NavPath<'f> = (usize, &'f str, &'f str);
+
+/// The `nav.prop` paths of a selection: the first few in place, so that a
+/// selection with a related property or two allocates nothing; all of them
+/// in a vector past that.
+#[derive(Default)]
+struct NavPaths<'f> {
+    first: [NavPath<'f>; 4],
+    len: usize,
+    more: Vec<NavPath<'f>>,
+}
+
+impl<'f> NavPaths<'f> {
+    fn push(&mut self, p: NavPath<'f>) {
+        if let Some(slot) = self.first.get_mut(self.len) {
+            *slot = p;
+        } else {
+            if self.more.is_empty() {
+                self.more.reserve(2 * self.first.len());
+                self.more.extend_from_slice(&self.first);
+            }
+            self.more.push(p);
+        }
+        self.len += 1;
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [NavPath<'f>] {
+        if self.len > self.first.len() {
+            &mut self.more
+        } else {
+            &mut self.first[..self.len]
+        }
+    }
+}
+
 /// What the server is asked for and what the client does with the rows.
 struct Plan {
     top: Option<u64>,
@@ -2085,8 +2158,79 @@ mod tests {
         assert_eq!(r.query.expand(), Some(want.join(",").as_str()));
     }
 
+    /// `check_field`'s one-scan test agrees with the definition: a valid
+    /// name is `Name`; a path whose segments are all valid names is `Path`;
+    /// anything else is `Invalid`, with one `B020` per bad segment (one for
+    /// a bad name).
+    #[test]
+    fn check_field_matches_its_definition() {
+        let opts = Options::default();
+        let q = crate::check(
+            "SELECT name FROM account",
+            Lang::Dql,
+            Some(Target::Dynamics),
+            &opts,
+        )
+        .unwrap();
+        for path in [
+            "name", "Name", "_x1", "id", "eq", "EQ", "desc", "1a", "", "a.b", "A.B", "a.b.c",
+            "a..b", ".a", "a.", "eq.b", "a.eq", "1a.b", "a.1b", "a b.c", "é.x", "x.é", "a.b.é",
+            "$x", "a-b.c", "naïve", "a.b c",
+        ] {
+            let field = Field {
+                path: Cow::Borrowed(path),
+                span: Span::new(0, path.len()),
+                from_literal: false,
+                ty: None,
+            };
+            let mut l = Lowerer {
+                q: &q,
+                options: &opts,
+                errors: Vec::new(),
+                warnings: Vec::new(),
+                conditions: 0,
+                table: None,
+            };
+            let got = l.check_field(&field);
+            let bad = if path.contains('.') {
+                path.split('.')
+                    .filter(|s| ident_problem(s).is_some())
+                    .count()
+            } else {
+                usize::from(ident_problem(path).is_some())
+            };
+            let want = match (bad, path.contains('.')) {
+                (0, false) => Checked::Name,
+                (0, true) => Checked::Path,
+                _ => Checked::Invalid,
+            };
+            assert_eq!(got, want, "{path:?}");
+            assert_eq!(l.errors.len(), bad, "{path:?}");
+        }
+    }
+
+    /// `NavPaths` holds what a vector would, in place or past it.
+    #[test]
+    fn nav_paths_hold_every_path_in_order() {
+        let names: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
+        for n in 0..names.len() {
+            let mut paths = NavPaths::default();
+            let mut want = Vec::new();
+            for (i, name) in names.iter().take(n).enumerate() {
+                paths.push((i % 3, "nav", name));
+                want.push((i % 3, "nav", name.as_str()));
+            }
+            assert_eq!(paths.as_mut_slice(), want.as_slice(), "{n}");
+        }
+    }
+
     #[test]
     fn fast_paths_match_their_definitions() {
+        // each option starts with `name=`, or `&name=` after another
+        for (k, name) in OPTION_NAMES.iter().enumerate() {
+            assert_eq!(OPTION_STARTS[k].0, format!("{name}="));
+            assert_eq!(OPTION_STARTS[k].1, format!("&{name}="));
+        }
         // the encoder is utf8_percent_encode with URI_COMPONENT
         let mut all = String::new();
         for c in (0u32..0x250)
@@ -3698,9 +3842,10 @@ mod tests {
                 pair[1].logical
             );
         }
-        for pair in BY_SET.windows(2) {
-            assert!(TABLES[pair[0]].set < TABLES[pair[1]].set);
-        }
+        // every name is in the hash table once
+        let mut seen: Vec<u8> = BY_NAME.iter().copied().filter(|&v| v != 0).collect();
+        seen.sort_unstable();
+        assert_eq!(seen, (1..=2 * TABLES.len() as u8).collect::<Vec<_>>());
         for e in TABLES {
             for name in [e.logical, e.set, e.key] {
                 assert_eq!(ident_problem(name), None);
@@ -3764,7 +3909,27 @@ mod tests {
             "new_project".into(),
             "Leads".into(),
             "usersettingsCollection".into(),
+            "lEaD".into(),
+            "@ccount".into(),
+            "`ccount".into(),
+            "\u{0}".into(),
         ];
+        // names near the built-in ones, which probe the hash table's chains
+        for e in TABLES {
+            for n in [e.logical, e.set] {
+                for i in 0..n.len() {
+                    for c in ["@", "`", "_", "0", "Z", "é"] {
+                        names.push(format!("{}{c}{}", &n[..i], &n[i + 1..]));
+                    }
+                }
+            }
+        }
+        for x in 'a'..='z' {
+            for y in 'a'..='z' {
+                names.push(format!("{x}{y}"));
+                names.push(format!("{x}{y}s"));
+            }
+        }
         for e in TABLES {
             for n in [e.logical, e.set] {
                 names.push(n.into());
