@@ -1351,32 +1351,13 @@ impl<'s> Parser<'s> {
         }
         let mut list = Vec::new();
         // Values are operands at `depth + 1`; when that depth is allowed, a
-        // plain string literal followed by `,` or `)` is the whole operand
-        // (no operator can follow), so it is built here, in place.
+        // run of plain string literals, each followed by `,` or `)`, is read
+        // by `plain_strings` (no operator can follow such a literal).
         let shortcut = depth < self.max_depth;
         if self.peek() != Some(b')') {
             loop {
-                if shortcut && self.peek() == Some(b'\'') {
-                    if let Some(end) = plain_string_end(self.src.as_bytes(), self.pos) {
-                        let next = skip_blanks(self.src.as_bytes(), end);
-                        if let Some(c @ (b',' | b')')) = self.src.as_bytes().get(next) {
-                            list.push(Expr::String {
-                                value: Cow::Borrowed(&self.src[self.pos + 1..end - 1]),
-                                span: Span::new(self.pos, end),
-                            });
-                            if *c == b',' {
-                                // The `,` and the blanks after it.
-                                self.advance(next + 1);
-                                continue;
-                            }
-                            // Leave the cursor on the `)`: no word there.
-                            self.last_end = end;
-                            self.pos = next;
-                            self.word_end = next;
-                            self.kw = None;
-                            break;
-                        }
-                    }
+                if shortcut && self.plain_strings(&mut list) {
+                    break;
                 }
                 list.push(self.operand(depth + 1)?);
                 if !self.eat_byte(b',') {
@@ -1393,6 +1374,54 @@ impl<'s> Parser<'s> {
             }),
             span: self.span_from(start),
         })
+    }
+
+    /// The fast path of an `IN` list: pushes the values of the run of plain
+    /// string literals (no doubled quote) at the cursor, each of which is
+    /// followed by `,` or `)`, as [`Self::string`] and the general loop of
+    /// [`Self::in_tail`] would, but with a byte loop from one literal to the
+    /// next instead of the token machinery (no word is read between them).
+    ///
+    /// Returns `true` when the run ended at the closing `)`, which is left
+    /// at the cursor; `false` when the token at the cursor (after the last
+    /// `,` consumed, if any) is not such a literal and is left to the
+    /// general path. Either way the cursor state is what `advance` sets.
+    #[inline]
+    fn plain_strings(&mut self, list: &mut Vec<Expr<'s>>) -> bool {
+        let src = self.src;
+        let b = src.as_bytes();
+        let mut p = self.pos;
+        // End of the last `,` consumed; 0 = none yet.
+        let mut comma_end = 0;
+        while let Some(end) = plain_string_end(b, p) {
+            let next = skip_blanks(b, end);
+            let close = match b.get(next) {
+                Some(b',') => false,
+                Some(b')') => true,
+                _ => break,
+            };
+            list.push(Expr::String {
+                value: Cow::Borrowed(&src[p + 1..end - 1]),
+                span: Span::new(p, end),
+            });
+            if close {
+                // Leave the cursor on the `)`: no word there.
+                self.last_end = end;
+                self.pos = next;
+                self.word_end = next;
+                self.kw = None;
+                return true;
+            }
+            comma_end = next + 1;
+            p = skip_blanks(b, comma_end);
+        }
+        if comma_end != 0 {
+            // As `advance(comma_end)` after the last `,`.
+            self.last_end = comma_end;
+            self.pos = p;
+            self.read_word();
+        }
+        false
     }
 
     /// A literal or `*` (never recursive: `(`, names and calls are handled
@@ -1920,6 +1949,61 @@ mod tests {
             q.to_string(),
             "SELECT a FROM X WHERE a = 1 AND (b = 2 AND c = 3)"
         );
+    }
+
+    /// The `IN`-list run of plain strings (`plain_strings`) agrees with the
+    /// general operand path: every item, mixed with items it leaves to that
+    /// path, parses to what the same literal gives as a comparison operand.
+    #[test]
+    fn in_list_plain_strings_agree_with_operands() {
+        let items = [
+            "'a'",
+            "''",
+            "'O''Brien'",
+            "'é–ü'",
+            "'x\\y'",
+            "'2024-01-31'",
+            "42",
+            "TRUE",
+            "b",
+            "'z'",
+        ];
+        for seps in [[", ", ")"], [" ,\t", " )"], [",", ")"]] {
+            let list = items.join(seps[0]);
+            let q = format!("SELECT a FROM X WHERE a IN ({list}{}", seps[1]);
+            let ast = parse(&q).expect(&q);
+            let Some(Expr::In { in_list, span }) = &ast.where_clause else {
+                panic!("{q}")
+            };
+            assert_eq!(span.end, q.len(), "{q}");
+            assert_eq!(in_list.list.len(), items.len());
+            for (item, got) in items.iter().zip(&in_list.list) {
+                let one = format!("SELECT a FROM X WHERE a = {item}");
+                let one_ast = parse(&one).unwrap();
+                let Some(Expr::Compare { operands, .. }) = &one_ast.where_clause else {
+                    panic!("{one}")
+                };
+                assert_eq!(got.to_string(), operands.rhs.to_string(), "{q}");
+                let (g, w) = (got.span(), operands.rhs.span());
+                assert_eq!(&q[g.start..g.end], &one[w.start..w.end], "{q}");
+                if let (Expr::String { value: a, .. }, Expr::String { value: b, .. }) =
+                    (got, &operands.rhs)
+                {
+                    assert_eq!(a, b);
+                    assert_eq!(matches!(a, Cow::Borrowed(_)), matches!(b, Cow::Borrowed(_)));
+                }
+            }
+        }
+        // Errors after and inside a run are those of the general path.
+        let q = "SELECT a FROM X WHERE a IN ('a', 'b' 'c')";
+        let e = parse(q).unwrap_err();
+        assert_eq!((e.span.start, e.message.contains("`,` or `)`")), (37, true));
+        let q = "SELECT a FROM X WHERE a IN ('a', 'b";
+        assert_eq!(parse(q).unwrap_err().code, Code::UnterminatedString);
+        let q = "SELECT a FROM X WHERE a IN ('a', )";
+        assert_eq!(parse(q).unwrap_err().span.start, 33);
+        let q = "SELECT a FROM X WHERE a IN ('a',";
+        assert!(parse(q).is_err());
     }
 
     #[test]
