@@ -719,7 +719,20 @@ impl<'o> Validator<'o> {
                 }
                 let mut values = Vec::with_capacity(list.len());
                 let mut ok = true;
+                let max_string = self.options.limits.max_string_bytes;
                 for item in list {
+                    // The common case inline: a string within the length
+                    // limit that cannot be a date (`may_be_temporal`), which
+                    // `value` would turn into a string literal as written.
+                    if let Expr::String { value, span } = item {
+                        if value.len() <= max_string && !may_be_temporal(value) {
+                            values.push(Value {
+                                literal: Literal::String(value.clone()),
+                                span: *span,
+                            });
+                            continue;
+                        }
+                    }
                     if let Expr::Null { span } = item {
                         self.err(
                             Error::new(
@@ -1224,11 +1237,19 @@ fn days_in_month(year: u32, month: u32) -> u32 {
 }
 
 /// Recognises `YYYY-MM-DD` and `YYYY-MM-DDThh:mm:ss[.f{1,9}](Z|±hh:mm|±hhmm)`.
-fn classify_temporal(s: &str) -> Temporal {
+/// Whether `s` has the shape `????-??-??…` that every date and datetime
+/// starts with: when not, [`classify_temporal`] is `Temporal::None`.
+#[inline]
+fn may_be_temporal(s: &str) -> bool {
     let b = s.as_bytes();
-    if b.len() < 10 || b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+    b.len() >= 10 && b[4] == b'-' && b[7] == b'-'
+}
+
+fn classify_temporal(s: &str) -> Temporal {
+    if !may_be_temporal(s) {
         return Temporal::None;
     }
+    let b = s.as_bytes();
     let (Some(y), Some(m), Some(d)) = (digits(&b[0..4]), digits(&b[5..7]), digits(&b[8..10]))
     else {
         return Temporal::None;
@@ -1326,6 +1347,59 @@ fn classify_temporal(s: &str) -> Temporal {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `IN`-list shortcut keeps a string as written only when
+    /// `may_be_temporal` is false, which must imply `Temporal::None`; and
+    /// each `IN` value is validated as the same literal after `=` is.
+    #[test]
+    fn in_list_shortcut_agrees_with_value() {
+        let items = [
+            "'abc'",
+            "''",
+            "'é'",
+            "'2024-01-31'",
+            "'2024-02-30'",
+            "'2024-01-31T10:00:00'",
+            "'2024-01-31T10:00:00Z'",
+            "'2024x01-31'",
+            "'0000-00-0'",
+            "'1234-56-78'",
+            "'a''b'",
+        ];
+        for item in items {
+            let body = &item[1..item.len() - 1];
+            if !may_be_temporal(body) {
+                assert!(matches!(classify_temporal(body), Temporal::None), "{item}");
+            }
+        }
+        let mut options = Options::default();
+        options.limits.max_string_bytes = 8;
+        let long = "'123456789'";
+        for item in items.iter().chain([&long]) {
+            let one = format!("SELECT a FROM X WHERE a = {item}");
+            let list = format!("SELECT a FROM X WHERE a IN ('x', {item})");
+            match (
+                crate::check(&one, Lang::Kql, None, &options),
+                crate::check(&list, Lang::Kql, None, &options),
+            ) {
+                (Ok(a), Ok(b)) => {
+                    let Some(Cond::Compare { value, .. }) = a.filter else {
+                        panic!()
+                    };
+                    let Some(Cond::In { values, .. }) = b.filter else {
+                        panic!()
+                    };
+                    assert_eq!(value.literal, values[1].literal, "{item}");
+                    assert_eq!(a.warnings.len(), b.warnings.len(), "{item}");
+                }
+                (Err(a), Err(b)) => {
+                    let codes = |e: &Errors| e.0.iter().map(|e| e.code).collect::<Vec<_>>();
+                    assert_eq!(codes(&a), codes(&b), "{item}");
+                }
+                (a, b) => panic!("{item}: {a:?} {b:?}"),
+            }
+        }
+    }
 
     #[test]
     fn counts_parse_as_str_parse_does_for_digits() {
