@@ -840,31 +840,39 @@ impl Lowerer {
                 }
                 self.out
                     .push_str(if *negated { " NOT IN (" } else { " IN (" });
+                // The common case inline: a string with nothing to escape,
+                // copied in one piece. The quote that closes it and the
+                // separator are written with the next value's opening quote
+                // (`', '`), so such a value costs two pushes; `open` says
+                // whether the last value written is such a string still
+                // waiting for its closing quote. The space was reserved with
+                // the whole statement (`cond_estimate`).
+                let mut open = false;
                 for (i, v) in values.iter().enumerate() {
                     match &v.literal {
-                        // The common case inline: a string with nothing to
-                        // escape, copied in one piece between its quotes.
-                        Literal::String(s)
-                            if s.len() <= self.max_string_chars
-                                && plain_len(s, false) == s.len() =>
-                        {
-                            self.out.reserve(s.len() + 4);
-                            if i > 0 {
-                                self.out.push_str(", ");
+                        Literal::String(s) if s.len() <= self.max_string_chars && is_plain(s) => {
+                            if open {
+                                self.out.push_str("', '");
+                            } else if i > 0 {
+                                self.out.push_str(", '");
+                            } else {
+                                self.out.push('\'');
                             }
-                            self.out.push('\'');
                             self.out.push_str(s);
-                            self.out.push('\'');
+                            open = true;
                         }
                         _ => {
-                            if i > 0 {
+                            if open {
+                                self.out.push_str("', ");
+                            } else if i > 0 {
                                 self.out.push_str(", ");
                             }
                             self.value(v);
+                            open = false;
                         }
                     }
                 }
-                self.out.push(')');
+                self.out.push_str(if open { "')" } else { ")" });
             }
             Cond::IsNull { field, negated, .. } => {
                 self.path(field);
@@ -995,6 +1003,13 @@ const ESCAPE_CLASS: [u8; 256] = {
 /// The length of the start of `s` that [`escape_into`] copies unchanged:
 /// up to the first byte that may need escaping or start a control character
 /// (`0xC2` leads U+0080–U+00BF, where the C1 controls are).
+/// Whether [`escape_into`] copies all of `s` (not a LIKE pattern) unchanged:
+/// `plain_len(s, false) == s.len()`.
+#[inline]
+fn is_plain(s: &str) -> bool {
+    s.bytes().all(|b| ESCAPE_CLASS[usize::from(b)] & ANY == 0)
+}
+
 fn plain_len(s: &str, like: bool) -> usize {
     let mask = if like { ANY | WILDCARD } else { ANY };
     s.bytes()
@@ -1041,6 +1056,51 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
+
+    /// An `IN` list is written as its values one by one (`value`), joined
+    /// with `, `, whichever mix of plain and escaped values it has.
+    #[test]
+    fn in_list_agrees_with_values() {
+        let items = ["a", "", "O'B", "x\\y", "é", "tab\t", "z"];
+        let one = |item: &str| {
+            let q = format!(
+                "SELECT Id FROM Account WHERE Name = '{}'",
+                item.replace('\'', "''")
+            );
+            let t = crate::translate(
+                &q,
+                Lang::Kql,
+                crate::Target::Salesforce,
+                &Options::default(),
+            )
+            .unwrap();
+            let s = t.request.to_string();
+            s[s.find(" = ").unwrap() + 3..].to_string()
+        };
+        for n in 1..=items.len() {
+            for start in 0..items.len() {
+                let pick: Vec<&str> = items.iter().cycle().skip(start).take(n).copied().collect();
+                let list: Vec<String> = pick
+                    .iter()
+                    .map(|i| format!("'{}'", i.replace('\'', "''")))
+                    .collect();
+                let q = format!("SELECT Id FROM Account WHERE Name IN ({})", list.join(", "));
+                let t = crate::translate(
+                    &q,
+                    Lang::Kql,
+                    crate::Target::Salesforce,
+                    &Options::default(),
+                )
+                .unwrap();
+                let want: Vec<String> = pick.iter().map(|i| one(i)).collect();
+                assert_eq!(
+                    t.request.to_string(),
+                    format!("SELECT Id FROM Account WHERE Name IN ({})", want.join(", ")),
+                    "{q}"
+                );
+            }
+        }
+    }
 
     /// The byte-at-a-time checks the tables replaced, as references.
     fn grammar_reference(name: &str, dots: bool) -> Result<(), String> {
