@@ -774,7 +774,11 @@ impl Lowerer {
             } => {
                 self.where_field(field);
                 for v in values {
-                    self.value_check(v);
+                    // Strings are checked only for the date variables, which
+                    // start with `$`: the common case skips the call.
+                    if !matches!(&v.literal, Literal::String(s) if !s.starts_with('$')) {
+                        self.value_check(v);
+                    }
                 }
                 self.date_warning(field, values, *span);
                 let positive = *negated == neg;
@@ -887,18 +891,44 @@ impl Lowerer {
             Operand::Text(t) => json_str(&mut self.out, t),
             Operand::List(values, drop_empty) => {
                 self.out.push('[');
+                // The common case inline: a string with nothing to escape,
+                // copied in one piece. Its closing quote is written with the
+                // separator and the next value's opening quote (`","`), so
+                // such a value costs two pushes; `open` says whether the last
+                // value written is such a string still waiting for its
+                // closing quote. The space was reserved up front (`cond_len`).
                 let mut first = true;
+                let mut open = false;
                 for v in values
                     .iter()
                     .filter(|v| !(drop_empty && is_empty_string(v)))
                 {
-                    if !first {
-                        self.out.push(',');
+                    match &v.literal {
+                        Literal::String(s) if !json_escapes(s) => {
+                            // One constant push each (no copy call).
+                            if first {
+                                self.out.push('"');
+                            } else if open {
+                                self.out.push_str("\",\"");
+                            } else {
+                                self.out.push_str(",\"");
+                            }
+                            self.out.push_str(s);
+                            open = true;
+                        }
+                        _ => {
+                            if open {
+                                self.out.push_str("\",");
+                            } else if !first {
+                                self.out.push(',');
+                            }
+                            self.value(v);
+                            open = false;
+                        }
                     }
                     first = false;
-                    self.value(v);
                 }
-                self.out.push(']');
+                self.out.push_str(if open { "\"]" } else { "]" });
             }
         }
         self.out.push_str("}}");
@@ -1167,11 +1197,17 @@ fn json_str(out: &mut String, s: &str) {
 /// Text without any of them is copied in one piece.
 #[inline]
 fn json_str_body(out: &mut String, s: &str) {
-    if !s.bytes().any(|b| JSON_ESCAPED[usize::from(b)]) {
+    if !json_escapes(s) {
         out.push_str(s);
     } else {
         json_escape_into(out, s);
     }
+}
+
+/// Whether `s` has a byte that a JSON string escapes.
+#[inline]
+fn json_escapes(s: &str) -> bool {
+    s.bytes().any(|b| JSON_ESCAPED[usize::from(b)])
 }
 
 /// [`json_str_body`] for text with something to escape.
@@ -1229,6 +1265,34 @@ mod tests {
     #[track_caller]
     fn body(src: &str) -> String {
         body_in(src, false)
+    }
+
+    /// An `IN` list is written as its values one by one (`value`), joined
+    /// with `,`, whichever mix of plain strings and other values it has.
+    #[test]
+    fn in_list_agrees_with_values() {
+        let items = [
+            "'a'", "'x\"y'", "'é'", "1", "'tab\t'", "TRUE", "'z'", "'b\\c'",
+        ];
+        let one = |item: &str| {
+            let b = body(&format!("SELECT id FROM Accounts WHERE name = {item}"));
+            let from = b.find("\"$equals\":").unwrap() + 10;
+            b[from..b.find("}}").unwrap()].to_string()
+        };
+        for n in 1..=items.len() {
+            for start in 0..items.len() {
+                let pick: Vec<&str> = items.iter().cycle().skip(start).take(n).copied().collect();
+                let b = body(&format!(
+                    "SELECT id FROM Accounts WHERE name IN ({})",
+                    pick.join(", ")
+                ));
+                let want: Vec<String> = pick.iter().map(|i| one(i)).collect();
+                assert!(
+                    b.contains(&format!("\"$in\":[{}]}}", want.join(","))),
+                    "{b} {want:?}"
+                );
+            }
+        }
     }
 
     #[track_caller]
@@ -2270,6 +2334,17 @@ mod tests {
         );
         // other `$` values are plain text
         assert_eq!(filter("d = '$now'"), r#"[{"d":{"$equals":"$now"}}]"#);
+        // in an `IN` list too (the list skips the check only for strings
+        // that do not start with `$`)
+        let e = first_error(
+            "SELECT id FROM Accounts WHERE d IN ('a', '$tomorrowTime')",
+            false,
+        );
+        assert_eq!(e.code.to_string(), "B049");
+        assert_eq!(
+            filter("d IN ('a', '$now')"),
+            r#"[{"d":{"$in":["a","$now"]}}]"#
+        );
     }
 
     #[test]
