@@ -148,6 +148,8 @@ use std::fmt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
+use super::push_u64;
+
 use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
@@ -446,13 +448,9 @@ impl Serialize for Headers {
     }
 }
 
-/// Appends `n` in decimal, without the formatting machinery.
-fn push_u64(out: &mut String, n: u64) {
-    out.push_str(u64_digits(n, &mut [0; 20]));
-}
-
 /// `n` in decimal, written at the end of `buf` (a `u64` has at most 20
-/// digits).
+/// digits): for text that goes to both of the [`Emitter`]'s buffers; a
+/// single buffer uses [`push_u64`].
 fn u64_digits(mut n: u64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
     while let Some(d) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
