@@ -72,6 +72,42 @@ pub struct Translation {
     pub warnings: Vec<Error>,
 }
 
+/// [`IDENT`] class of an ASCII letter.
+pub(crate) const LETTER: u8 = 1;
+/// [`IDENT`] class of an ASCII digit.
+pub(crate) const DIGIT: u8 = 2;
+/// [`IDENT`] class of `_`.
+pub(crate) const UNDERSCORE: u8 = 4;
+/// [`IDENT`] class of a byte no name contains, other than `.`.
+pub(crate) const BAD: u8 = 8;
+/// [`IDENT`] class of `.`, which no name contains either but which joins
+/// the names of a path.
+pub(crate) const DOT: u8 = 16;
+
+/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`],
+/// [`DOT`] or [`BAD`]. Shared by the backends, whose name grammars are
+/// spelled as masks of these classes (SOQL starts a name with a letter,
+/// Dataverse and SugarCRM with a letter or `_`), so that checking a byte is
+/// one table load and one test.
+pub(crate) const IDENT: [u8; 256] = {
+    let mut t = [BAD; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        if c.is_ascii_alphabetic() {
+            t[b] = LETTER;
+        } else if c.is_ascii_digit() {
+            t[b] = DIGIT;
+        } else if c == b'_' {
+            t[b] = UNDERSCORE;
+        } else if c == b'.' {
+            t[b] = DOT;
+        }
+        b += 1;
+    }
+    t
+};
+
 /// Every two-digit number `00`–`99`, in order.
 const DIGIT_PAIRS: &str = "00010203040506070809101112131415161718192021222324252627282930313233343536373839404142434445464748495051525354555657585960616263646566676869707172737475767778798081828384858687888990919293949596979899";
 

@@ -148,7 +148,7 @@ use std::fmt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
-use super::push_u64;
+use super::{push_u64, BAD, DIGIT, DOT, IDENT, LETTER};
 
 use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
@@ -1064,39 +1064,6 @@ enum Problem {
     Char(char),
     Keyword,
 }
-
-/// [`IDENT`] class of an ASCII letter.
-const LETTER: u8 = 1;
-/// [`IDENT`] class of an ASCII digit.
-const DIGIT: u8 = 2;
-/// [`IDENT`] class of `_`.
-const UNDERSCORE: u8 = 4;
-/// [`IDENT`] class of a byte no name contains, other than `.`.
-const BAD: u8 = 8;
-/// [`IDENT`] class of `.`, which no name contains either but which joins
-/// the names of a path.
-const DOT: u8 = 16;
-
-/// The class of each byte in a name: [`LETTER`], [`DIGIT`], [`UNDERSCORE`],
-/// [`DOT`] or [`BAD`].
-const IDENT: [u8; 256] = {
-    let mut t = [BAD; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        if c.is_ascii_alphabetic() {
-            t[b] = LETTER;
-        } else if c.is_ascii_digit() {
-            t[b] = DIGIT;
-        } else if c == b'_' {
-            t[b] = UNDERSCORE;
-        } else if c == b'.' {
-            t[b] = DOT;
-        }
-        b += 1;
-    }
-    t
-};
 
 /// The union of the [`IDENT`] classes of the bytes of `b`: one table load
 /// and one `or` a byte, with no other dependency between bytes.

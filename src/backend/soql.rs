@@ -96,6 +96,7 @@ use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 
+use super::{push_u64, DIGIT, IDENT, LETTER, UNDERSCORE};
 use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
@@ -284,29 +285,10 @@ enum BadName {
     BadChar(char),
 }
 
-/// [`NAME_CLASS`] bit: the byte may continue a segment (`[A-Za-z0-9_]`).
-const CONTINUES: u8 = 1;
-/// [`NAME_CLASS`] bit: the byte may start a segment (`[A-Za-z]`).
-const STARTS: u8 = 2;
-
-/// The class bits of each byte in the name grammar (`.` has none and is
-/// handled apart), so checking a byte is one table load and one test.
-const NAME_CLASS: [u8; 256] = {
-    let mut t = [0; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = if c.is_ascii_alphabetic() {
-            STARTS | CONTINUES
-        } else if c.is_ascii_digit() || c == b'_' {
-            CONTINUES
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
-};
+/// The [`IDENT`] classes that may continue a segment (`[A-Za-z0-9_]`).
+const CONTINUES: u8 = LETTER | DIGIT | UNDERSCORE;
+/// The [`IDENT`] classes that may start a segment (`[A-Za-z]`).
+const STARTS: u8 = LETTER;
 
 /// Checks `name` against the SOQL identifier grammar: segments
 /// `[A-Za-z][A-Za-z0-9_]*` joined by `.` (one segment when `dots` is false).
@@ -320,7 +302,7 @@ fn check_grammar(name: &str, dots: bool) -> Result<usize, BadName> {
     let mut need = STARTS;
     let mut head = b.len();
     for (i, &c) in b.iter().enumerate() {
-        if NAME_CLASS[usize::from(c)] & need != 0 {
+        if IDENT[usize::from(c)] & need != 0 {
             need = CONTINUES;
             continue;
         }
@@ -355,7 +337,7 @@ fn reserved_word(segment: &[u8]) -> Option<&'static str> {
     }
     let mut key = 0u64;
     for &c in segment {
-        if NAME_CLASS[usize::from(c)] & STARTS == 0 {
+        if IDENT[usize::from(c)] & STARTS == 0 {
             return None; // a digit or `_`: no reserved word has one
         }
         key = key << 8 | u64::from(c & !0x20); // upper case
@@ -972,8 +954,6 @@ impl Lowerer {
         self.out.push('\'');
     }
 }
-
-use super::push_u64;
 
 /// [`ESCAPE_CLASS`] bit: the byte may need escaping in any string literal,
 /// or starts a control character (`0xC2` leads U+0080–U+00BF, where the C1

@@ -133,6 +133,7 @@ use std::fmt::{self, Write as _};
 
 use serde::{Serialize, Serializer};
 
+use super::{DIGIT, IDENT, LETTER, UNDERSCORE};
 use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, FieldType, LikePattern, Literal, Selection, Value};
@@ -1054,36 +1055,17 @@ fn is_empty_string(v: &Value<'_>) -> bool {
     matches!(&v.literal, Literal::String(s) if s.is_empty())
 }
 
-/// [`IDENT_CLASS`] bit: the byte may continue a name (`[A-Za-z0-9_]`).
-const CONTINUES: u8 = 1;
-/// [`IDENT_CLASS`] bit: the byte may start a name (`[A-Za-z_]`).
-const STARTS: u8 = 2;
-
-/// The class bits of each byte in a Sugar name, so that checking a byte is
-/// one table load and one test.
-const IDENT_CLASS: [u8; 256] = {
-    let mut t = [0; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        t[b] = if c.is_ascii_alphabetic() || c == b'_' {
-            STARTS | CONTINUES
-        } else if c.is_ascii_digit() {
-            CONTINUES
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
-};
+/// The [`IDENT`] classes that may continue a name (`[A-Za-z0-9_]`).
+const CONTINUES: u8 = LETTER | DIGIT | UNDERSCORE;
+/// The [`IDENT`] classes that may start a name (`[A-Za-z_]`).
+const STARTS: u8 = LETTER | UNDERSCORE;
 
 /// Whether `name` is a Sugar identifier (`^[A-Za-z_][A-Za-z0-9_]*$`):
 /// exactly when [`ident_problem`] finds none, in one table-driven pass.
 fn is_ident(name: &str) -> bool {
     let mut need = STARTS;
     for &b in name.as_bytes() {
-        if IDENT_CLASS[usize::from(b)] & need == 0 {
+        if IDENT[usize::from(b)] & need == 0 {
             return false;
         }
         need = CONTINUES;
