@@ -149,6 +149,10 @@ codes! {
     SoqlStringTooLong = "B005", Error;
     /// salesforce: the soql statement is longer than 100,000 characters
     SoqlStatementTooLong = "B006", Error;
+    /// salesforce: `IS [NOT] NULL` on a field of unknown type; on a boolean field salesforce reads `= null` as `= false` and `!= null` as `= true`
+    SoqlBooleanNull = "B007", Warning;
+    /// salesforce: `= ''` or `''` in an `IN` list; salesforce stores an empty text as null, so it would match the null rows
+    SoqlEmptyString = "B008", Error;
 
     // ---- dynamics backend: B020–B039 (src/backend/odata.rs) ----
     /// dynamics: a table, property or navigation property name outside `[A-Za-z_][A-Za-z0-9_]*` per segment, or an OData keyword
@@ -169,6 +173,8 @@ codes! {
     DynamicsEntitySetGuessed = "B027", Warning;
     /// dynamics: the table's primary key is not known; `<table>id` was assumed
     DynamicsPrimaryKeyGuessed = "B028", Warning;
+    /// dynamics: `ORDER BY` a lookup column (`_x_value`); dataverse sorts it by the related row's name, not by its id
+    DynamicsLookupOrder = "B029", Error;
 
     // ---- sugarcrm backend: B040–B059 (src/backend/sugar.rs) ----
     /// a property name that is not a sugarcrm field name (`^[A-Za-z_][A-Za-z0-9_]*$`; a leading `$` would name a filter macro)

@@ -327,7 +327,11 @@ fn translate_json_contract() {
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
     assert_eq!(v["target"], "salesforce");
-    assert_eq!(v["soql"], SPEC_KQL[0]);
+    // NULLs last when descending and `Id` breaking ties between pages (R66)
+    assert_eq!(
+        v["soql"],
+        "SELECT id, name, website FROM Accounts WHERE name LIKE 'Jim%' ORDER BY name DESC NULLS LAST, Id LIMIT 100 OFFSET 200"
+    );
     assert_eq!(v["warnings"], serde_json::json!([]));
 
     let out = kql(
@@ -369,7 +373,11 @@ fn translate_all_targets() {
     );
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
-    assert_eq!(v["salesforce"]["soql"], SPEC_KQL[1]);
+    // `!=` with its null guard (R64)
+    assert_eq!(
+        v["salesforce"]["soql"],
+        "SELECT id, name, email, status FROM Leads WHERE name LIKE '%kloudless%' AND email != '' AND email != null ORDER BY name ASC"
+    );
     assert_eq!(v["dynamics"]["target"], "dynamics");
     assert_eq!(v["sugarcrm"]["module"], "Leads");
     // rejected by one target: that target holds {"errors": […]}, exit 1

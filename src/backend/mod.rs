@@ -15,6 +15,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::ast::CmpOp;
 use crate::error::{Error, Errors};
 use crate::{ir, Options, Target};
 
@@ -124,6 +125,150 @@ pub(crate) fn push_u64(out: &mut String, n: u64) {
     } else {
         let k = n as usize * 2 + 1;
         out.push_str(&DIGIT_PAIRS[k..k + 1]);
+    }
+}
+
+/// A predicate of a `WHERE` condition with the `NOT`s above it folded in:
+/// the condition in negation normal form, as the SOQL and OData backends
+/// write it (ruling R64).
+///
+/// `NOT` is pushed through `AND`/`OR` by De Morgan's laws and into each
+/// predicate by its complement (`NOT a < 5` is `a >= 5`, `NOT a = 1` is
+/// `a != 1`, `NOT a LIKE …` is `a NOT LIKE …`). All of this is exact under
+/// SQL's three-valued logic: Kleene logic keeps De Morgan's laws, and a
+/// comparison and its complement are both UNKNOWN on NULL.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Leaf<'c, 'a> {
+    /// `field op value`, the value never a boolean compared by `=`/`!=`.
+    Compare(&'c ir::Field<'a>, CmpOp, &'c ir::Value<'a>),
+    /// `field = value` for a boolean value: `f != TRUE` is written
+    /// `f = FALSE`, which is what it means under three-valued logic (a
+    /// boolean has two values) and is FALSE on NULL under either null model.
+    Bool(&'c ir::Field<'a>, bool),
+    /// `field [NOT] LIKE pattern` (`true`: negated).
+    Like(&'c ir::Field<'a>, &'c ir::LikePattern<'a>, bool),
+    /// `field [NOT] IN (values)` (`true`: negated).
+    In(&'c ir::Field<'a>, &'c [ir::Value<'a>], bool),
+    /// `field IS [NOT] NULL` (`true`: `IS NOT NULL`).
+    IsNull(&'c ir::Field<'a>, bool),
+}
+
+impl<'c, 'a> Leaf<'c, 'a> {
+    /// The predicate `c` under `neg` (an odd number of `NOT`s above it);
+    /// `None` for `AND`, `OR` and `NOT`.
+    pub(crate) fn fold(c: &'c ir::Cond<'a>, neg: bool) -> Option<Self> {
+        use ir::Cond;
+        Some(match c {
+            Cond::Compare {
+                field, op, value, ..
+            } => {
+                let op = if neg { op.negated() } else { *op };
+                match (op, &value.literal) {
+                    (CmpOp::Eq, ir::Literal::Bool(b)) => Leaf::Bool(field, *b),
+                    (CmpOp::Ne, ir::Literal::Bool(b)) => Leaf::Bool(field, !*b),
+                    _ => Leaf::Compare(field, op, value),
+                }
+            }
+            Cond::Like {
+                field,
+                pattern,
+                negated,
+                ..
+            } => Leaf::Like(field, pattern, *negated != neg),
+            Cond::In {
+                field,
+                values,
+                negated,
+                ..
+            } => Leaf::In(field, values, *negated != neg),
+            Cond::IsNull { field, negated, .. } => Leaf::IsNull(field, *negated != neg),
+            Cond::And { .. } | Cond::Or { .. } | Cond::Not { .. } => return None,
+        })
+    }
+
+    /// [`Leaf::fold`] through any `NOT`s wrapping `c`.
+    pub(crate) fn under_nots(mut c: &'c ir::Cond<'a>, mut neg: bool) -> Option<Self> {
+        while let ir::Cond::Not { operand, .. } = c {
+            c = operand;
+            neg = !neg;
+        }
+        Leaf::fold(c, neg)
+    }
+
+    /// Whether the null guard of operand `o` of an `AND` can be left to the
+    /// operand after it, `next`: both are guarded predicates on one field, so
+    /// `f != 'a' AND f != 'b' AND f != null` guards both (a `NOT (f = 'a' OR
+    /// f = 'b')` writes no repeated guard).
+    pub(crate) fn guard_shared(o: &ir::Cond<'_>, next: Option<&ir::Cond<'_>>, neg: bool) -> bool {
+        let guarded = |c| Leaf::under_nots(c, neg).filter(Leaf::needs_guard);
+        match (guarded(o), next.and_then(guarded)) {
+            (Some(a), Some(b)) => a.field().path == b.field().path,
+            _ => false,
+        }
+    }
+
+    /// The property tested.
+    pub(crate) fn field(&self) -> &'c ir::Field<'a> {
+        match *self {
+            Leaf::Compare(f, ..)
+            | Leaf::Bool(f, _)
+            | Leaf::Like(f, ..)
+            | Leaf::In(f, ..)
+            | Leaf::IsNull(f, _) => f,
+        }
+    }
+
+    /// Whether the predicate needs a null guard (`AND f IS NOT NULL`) on a
+    /// target whose NULL logic may be two-valued: `!=`, `NOT LIKE` and
+    /// `NOT IN` are TRUE on a NULL there, UNKNOWN in SQL. With the guard the
+    /// predicate is FALSE on NULL under both models, and in a negation normal
+    /// form a FALSE where SQL says UNKNOWN selects the same rows (only TRUE
+    /// selects one, and AND/OR are monotone). Every other predicate is
+    /// already FALSE (or UNKNOWN) on NULL under both models.
+    pub(crate) fn needs_guard(&self) -> bool {
+        matches!(
+            self,
+            Leaf::Compare(_, CmpOp::Ne, _) | Leaf::Like(_, _, true) | Leaf::In(_, _, true)
+        )
+    }
+}
+
+/// How a condition reads once [`Leaf`] folding is done, for parenthesising:
+/// a group of the other connective needs parentheses, a guarded predicate is
+/// an `AND` of two.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// An `AND` (or a guarded predicate).
+    All,
+    /// An `OR`.
+    Any,
+    /// One predicate.
+    One,
+}
+
+impl Shape {
+    /// The shape of `c` under `neg`, on a target that guards predicates.
+    pub(crate) fn of(c: &ir::Cond<'_>, neg: bool) -> Shape {
+        match c {
+            ir::Cond::And { .. } if !neg => Shape::All,
+            ir::Cond::Or { .. } if neg => Shape::All,
+            ir::Cond::And { .. } | ir::Cond::Or { .. } => Shape::Any,
+            ir::Cond::Not { operand, .. } => Shape::of(operand, !neg),
+            leaf => match Leaf::fold(leaf, neg) {
+                Some(l) if l.needs_guard() => Shape::All,
+                _ => Shape::One,
+            },
+        }
+    }
+
+    /// Whether a child of this shape needs parentheses inside a group that
+    /// joins with `AND` (`all`) or `OR`.
+    pub(crate) fn paren_in(self, all: bool) -> bool {
+        match self {
+            Shape::All => !all,
+            Shape::Any => all,
+            Shape::One => false,
+        }
     }
 }
 

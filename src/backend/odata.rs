@@ -148,7 +148,7 @@ use std::fmt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
-use super::{push_u64, BAD, DIGIT, DOT, IDENT, LETTER};
+use super::{push_u64, Leaf, Shape, BAD, DIGIT, DOT, IDENT, LETTER};
 
 use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
@@ -1159,6 +1159,15 @@ struct Lowerer<'q, 'a, 'o> {
     table: Option<Table<'o>>,
 }
 
+/// Whether `name` is a lookup column's value property, `_<name>_value`
+/// (the Web API convention for lookups): Dataverse orders such a column "using the primary
+/// name field for the related table"
+/// (https://learn.microsoft.com/power-apps/developer/data-platform/webapi/query/order-rows),
+/// so `$orderby` cannot mean the id order that KQL's `ORDER BY` means (R67).
+fn is_lookup_value(name: &str) -> bool {
+    name.len() > "__value".len() && name.starts_with('_') && name.ends_with("_value")
+}
+
 /// What [`Lowerer::check_field`] found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Checked {
@@ -1170,14 +1179,6 @@ enum Checked {
     Invalid,
 }
 
-/// A leaf condition, with its negation folded in.
-enum Leaf<'c, 'a> {
-    Compare(&'c Field<'a>, CmpOp, &'c Value<'a>),
-    Like(&'c Field<'a>, &'c LikePattern<'a>, bool),
-    In(&'c Field<'a>, &'c [Value<'a>], bool),
-    IsNull(&'c Field<'a>, bool),
-}
-
 impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     /// The request and the warnings, or every error (see [`Self::failure`]).
     fn request(&mut self) -> Result<(ODataRequest, Vec<Error>), Errors> {
@@ -1187,7 +1188,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         self.selection(&mut out);
         if let Some(c) = &q.filter {
             let mark = out.open(FILTER);
-            self.cond(&mut out, c, false);
+            self.cond(&mut out, c, false, None, true);
             out.close(FILTER, mark, true);
         }
         let max_conditions = self.options.limits.dynamics_max_conditions;
@@ -1624,92 +1625,78 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     }
     // ---- filter ----
 
-    /// Writes `c`; `nested` when it is an operand of `and`/`or`/`not`, so a
-    /// group must be parenthesised. Every fixed token is written with its
-    /// encoded form; only literals are scanned ([`Emitter::text`]).
-    fn cond(&mut self, out: &mut Emitter, c: &Cond<'a>, nested: bool) {
+    /// Writes `c` under `neg` `NOT`s in negation normal form ([`Leaf`]), each
+    /// predicate null-guarded where Dataverse's NULL logic may be two-valued
+    /// (R64). `parent`: the connective of the enclosing group (`true`: `and`),
+    /// `None` at the top. A group of the other connective is parenthesised.
+    /// Every fixed token is written with its encoded form; only literals are
+    /// scanned ([`Emitter::text`]).
+    /// `guard: false` when a following operand writes this predicate's guard
+    /// ([`Leaf::guard_shared`]).
+    fn cond(
+        &mut self,
+        out: &mut Emitter,
+        c: &Cond<'a>,
+        neg: bool,
+        parent: Option<bool>,
+        guard: bool,
+    ) {
         match c {
+            Cond::Not { operand, .. } => self.cond(out, operand, !neg, parent, guard),
             Cond::And { operands, .. } | Cond::Or { operands, .. } => {
-                let sep = if matches!(c, Cond::And { .. }) {
+                // the connective as written, flipped under NOT (De Morgan)
+                let all = matches!(c, Cond::And { .. }) != neg;
+                let sep = if all {
                     (" and ", "%20and%20")
                 } else {
                     (" or ", "%20or%20")
                 };
-                if nested {
-                    out.token("(", "(");
-                }
                 for (i, o) in operands.iter().enumerate() {
                     if i > 0 {
                         out.token(sep.0, sep.1);
                     }
-                    self.cond(out, o, true);
-                }
-                if nested {
-                    out.token(")", ")");
+                    let paren = Shape::of(o, neg).paren_in(all);
+                    let guard = !(all && Leaf::guard_shared(o, operands.get(i + 1), neg));
+                    if paren {
+                        out.token("(", "(");
+                    }
+                    self.cond(out, o, neg, Some(all), guard);
+                    if paren {
+                        out.token(")", ")");
+                    }
                 }
             }
-            Cond::Not { operand, .. } => match operand.as_ref() {
-                Cond::Not { operand: inner, .. } => self.cond(out, inner, nested),
-                Cond::Like {
-                    field,
-                    pattern,
-                    negated,
-                    ..
-                } => self.leaf(out, Leaf::Like(field, pattern, !negated), nested),
-                Cond::In {
-                    field,
-                    values,
-                    negated,
-                    ..
-                } => self.leaf(out, Leaf::In(field, values, !negated), nested),
-                Cond::IsNull { field, negated, .. } => {
-                    self.leaf(out, Leaf::IsNull(field, !negated), nested)
+            leaf => {
+                if let Some(leaf) = Leaf::fold(leaf, neg) {
+                    self.leaf(out, leaf, parent, guard);
                 }
-                other @ (Cond::Compare { .. } | Cond::And { .. } | Cond::Or { .. }) => {
-                    out.token("not (", "not%20(");
-                    self.cond(out, other, false);
-                    out.token(")", ")");
-                }
-            },
-            Cond::Compare {
-                field, op, value, ..
-            } => self.leaf(out, Leaf::Compare(field, *op, value), nested),
-            Cond::Like {
-                field,
-                pattern,
-                negated,
-                ..
-            } => self.leaf(out, Leaf::Like(field, pattern, *negated), nested),
-            Cond::In {
-                field,
-                values,
-                negated,
-                ..
-            } => self.leaf(out, Leaf::In(field, values, *negated), nested),
-            Cond::IsNull { field, negated, .. } => {
-                self.leaf(out, Leaf::IsNull(field, *negated), nested)
             }
         }
     }
 
-    fn leaf(&mut self, out: &mut Emitter, leaf: Leaf<'_, 'a>, nested: bool) {
-        let field = match &leaf {
-            Leaf::Compare(f, ..) | Leaf::Like(f, ..) | Leaf::In(f, ..) | Leaf::IsNull(f, ..) => *f,
-        };
+    fn leaf(&mut self, out: &mut Emitter, leaf: Leaf<'_, 'a>, parent: Option<bool>, guard: bool) {
+        let field = leaf.field();
         let checked = self.check_field(field);
         if checked == Checked::Invalid {
             return;
         }
+        self.conditions += 1;
         match leaf {
             Leaf::Compare(field, op, value) => {
-                self.conditions += 1;
                 out.path(field, checked);
                 let (decoded, encoded) = cmp_token(op);
                 out.token(decoded, encoded);
                 out.literal(&value.literal);
             }
+            Leaf::Bool(field, b) => {
+                out.path(field, checked);
+                if b {
+                    out.token(" eq true", "%20eq%20true");
+                } else {
+                    out.token(" eq false", "%20eq%20false");
+                }
+            }
             Leaf::IsNull(field, negated) => {
-                self.conditions += 1;
                 out.path(field, checked);
                 if negated {
                     out.token(" ne null", "%20ne%20null");
@@ -1718,7 +1705,6 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 }
             }
             Leaf::Like(field, pattern, negated) => {
-                self.conditions += 1;
                 if negated {
                     out.token("not ", "not%20");
                 }
@@ -1738,50 +1724,59 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     |v| matches!(&v.literal, Literal::String(s) if s.len() > MAX_IN_VALUE_CHARS && s.chars().count() > MAX_IN_VALUE_CHARS),
                 );
                 if checked == Checked::Path || long {
-                    self.in_as_comparisons(out, field, values, negated, nested);
-                    return;
-                }
-                self.conditions += 1;
-                if negated {
-                    out.token(
-                        "Microsoft.Dynamics.CRM.NotIn(PropertyName='",
-                        "Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'",
-                    );
+                    self.conditions -= 1;
+                    self.in_as_comparisons(out, field, values, negated, parent);
                 } else {
-                    out.token(
-                        "Microsoft.Dynamics.CRM.In(PropertyName='",
-                        "Microsoft.Dynamics.CRM.In(PropertyName%3D'",
-                    );
-                }
-                out.path(field, checked);
-                out.token("',PropertyValues=[", "'%2CPropertyValues%3D%5B");
-                for (i, v) in values.iter().enumerate() {
-                    if i > 0 {
-                        out.token(",", "%2C");
+                    if negated {
+                        out.token(
+                            "Microsoft.Dynamics.CRM.NotIn(PropertyName='",
+                            "Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'",
+                        );
+                    } else {
+                        out.token(
+                            "Microsoft.Dynamics.CRM.In(PropertyName='",
+                            "Microsoft.Dynamics.CRM.In(PropertyName%3D'",
+                        );
                     }
-                    out.json_value(&v.literal);
+                    out.path(field, checked);
+                    out.token("',PropertyValues=[", "'%2CPropertyValues%3D%5B");
+                    for (i, v) in values.iter().enumerate() {
+                        if i > 0 {
+                            out.token(",", "%2C");
+                        }
+                        out.json_value(&v.literal);
+                    }
+                    out.token("])", "%5D)");
                 }
-                out.token("])", "%5D)");
             }
+        }
+        if guard && leaf.needs_guard() {
+            self.conditions += 1;
+            out.token(" and ", "%20and%20");
+            out.path(field, checked);
+            out.token(" ne null", "%20ne%20null");
         }
     }
 
-    /// `(f eq a or f eq b)` / `(f ne a and f ne b)`: SQL's definition of
-    /// `IN` / `NOT IN`, for when the query function cannot be used.
+    /// `f eq a or f eq b` / `f ne a and f ne b`: SQL's definition of `IN` /
+    /// `NOT IN`, for when the query function cannot be used. A negated list
+    /// is an `and` chain that [`Self::leaf`] ends with the null guard, and
+    /// that its parent parenthesised ([`Shape`]); a positive one is an `or`
+    /// chain, parenthesised here inside an `and`.
     fn in_as_comparisons(
         &mut self,
         out: &mut Emitter,
         field: &Field<'a>,
         values: &[Value<'a>],
         negated: bool,
-        nested: bool,
+        parent: Option<bool>,
     ) {
         let (op, sep) = if negated {
             (cmp_token(CmpOp::Ne), (" and ", "%20and%20"))
         } else {
             (cmp_token(CmpOp::Eq), (" or ", "%20or%20"))
         };
-        let group = nested && values.len() > 1;
+        let group = !negated && parent == Some(true) && values.len() > 1;
         if group {
             out.token("(", "(");
         }
@@ -1824,6 +1819,17 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     );
                     continue;
                 }
+            }
+            if is_lookup_value(&k.field.path) {
+                self.errors.push(
+                    Error::new(
+                        Code::DynamicsLookupOrder,
+                        k.field.span,
+                        format!("dynamics sorts the lookup column `{}` by the related row's primary name, not by its id", k.field.path),
+                    )
+                    .with_help("sort by a column of the queried table that is not a lookup; dataverse cannot sort a lookup by its id"),
+                );
+                continue;
             }
             if out.len() > value_start {
                 out.token(",", "%2C");
@@ -2327,7 +2333,8 @@ mod tests {
     /// examples" 1–3, both the decoded (D) and the exact (E) form (§8 writes
     /// them with a leading `/` after the service root), with the primary key
     /// appended to `$orderby`: without LIMIT the client reads every page, and
-    /// a non-unique sort key alone does not order pages stably (§5, ORDPAGE).
+    /// a non-unique sort key alone does not order pages stably (§5, ORDPAGE),
+    /// and `ne` with its null guard (R64).
     #[test]
     fn spec_dql_examples_match_research_section_8() {
         let cases = [
@@ -2338,8 +2345,8 @@ mod tests {
             ),
             (
                 "SELECT leadid, fullname, emailaddress1, statuscode FROM lead WHERE fullname LIKE '%kloud%' AND emailaddress1 != '' ORDER BY fullname ASC",
-                "/leads?$select=leadid,fullname,emailaddress1,statuscode&$filter=contains(fullname,'kloud') and emailaddress1 ne ''&$orderby=fullname asc,leadid asc",
-                "/leads?$select=leadid%2Cfullname%2Cemailaddress1%2Cstatuscode&$filter=contains(fullname%2C'kloud')%20and%20emailaddress1%20ne%20''&$orderby=fullname%20asc%2Cleadid%20asc",
+                "/leads?$select=leadid,fullname,emailaddress1,statuscode&$filter=contains(fullname,'kloud') and emailaddress1 ne '' and emailaddress1 ne null&$orderby=fullname asc,leadid asc",
+                "/leads?$select=leadid%2Cfullname%2Cemailaddress1%2Cstatuscode&$filter=contains(fullname%2C'kloud')%20and%20emailaddress1%20ne%20''%20and%20emailaddress1%20ne%20null&$orderby=fullname%20asc%2Cleadid%20asc",
             ),
             (
                 "SELECT opportunityid, name, stepname, parentaccountid.accountid FROM opportunity WHERE name LIKE '%kloud%' ORDER BY name ASC",
@@ -2404,11 +2411,11 @@ mod tests {
         let (r, w) = ok_with(Lang::Kql, src, &Options::default());
         assert_eq!(
             r.to_string(),
-            "leads?$select=id,name,email,status&$filter=contains(name,'kloudless') and email ne ''&$orderby=name asc,leadid asc"
+            "leads?$select=id,name,email,status&$filter=contains(name,'kloudless') and email ne '' and email ne null&$orderby=name asc,leadid asc"
         );
         assert_eq!(
             encoded(&r),
-            "leads?$select=id%2Cname%2Cemail%2Cstatus&$filter=contains(name%2C'kloudless')%20and%20email%20ne%20''&$orderby=name%20asc%2Cleadid%20asc"
+            "leads?$select=id%2Cname%2Cemail%2Cstatus&$filter=contains(name%2C'kloudless')%20and%20email%20ne%20''%20and%20email%20ne%20null&$orderby=name%20asc%2Cleadid%20asc"
         );
         assert_eq!(warning_codes(&w), ["B027"]);
     }
@@ -2438,8 +2445,8 @@ mod tests {
             // 5
             (
                 "SELECT fullname FROM lead WHERE statuscode != 2",
-                "leads?$select=fullname&$filter=statuscode ne 2",
-                "leads?$select=fullname&$filter=statuscode%20ne%202",
+                "leads?$select=fullname&$filter=statuscode ne 2 and statuscode ne null",
+                "leads?$select=fullname&$filter=statuscode%20ne%202%20and%20statuscode%20ne%20null",
             ),
             // 6
             (
@@ -2471,8 +2478,8 @@ mod tests {
             ),
             (
                 "SELECT name FROM account WHERE name NOT LIKE '%kloud%'",
-                "accounts?$select=name&$filter=not contains(name,'kloud')",
-                "accounts?$select=name&$filter=not%20contains(name%2C'kloud')",
+                "accounts?$select=name&$filter=not contains(name,'kloud') and name ne null",
+                "accounts?$select=name&$filter=not%20contains(name%2C'kloud')%20and%20name%20ne%20null",
             ),
             // 12
             (
@@ -2488,13 +2495,13 @@ mod tests {
             // 13, and `NOT (x IN (...))` compiles to the same
             (
                 "SELECT name FROM account WHERE address1_city NOT IN ('Seattle','Redmond')",
-                "accounts?$select=name&$filter=Microsoft.Dynamics.CRM.NotIn(PropertyName='address1_city',PropertyValues=[\"Seattle\",\"Redmond\"])",
-                "accounts?$select=name&$filter=Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'address1_city'%2CPropertyValues%3D%5B%22Seattle%22%2C%22Redmond%22%5D)",
+                "accounts?$select=name&$filter=Microsoft.Dynamics.CRM.NotIn(PropertyName='address1_city',PropertyValues=[\"Seattle\",\"Redmond\"]) and address1_city ne null",
+                "accounts?$select=name&$filter=Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'address1_city'%2CPropertyValues%3D%5B%22Seattle%22%2C%22Redmond%22%5D)%20and%20address1_city%20ne%20null",
             ),
             (
                 "SELECT name FROM account WHERE NOT (address1_city IN ('Seattle','Redmond'))",
-                "accounts?$select=name&$filter=Microsoft.Dynamics.CRM.NotIn(PropertyName='address1_city',PropertyValues=[\"Seattle\",\"Redmond\"])",
-                "accounts?$select=name&$filter=Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'address1_city'%2CPropertyValues%3D%5B%22Seattle%22%2C%22Redmond%22%5D)",
+                "accounts?$select=name&$filter=Microsoft.Dynamics.CRM.NotIn(PropertyName='address1_city',PropertyValues=[\"Seattle\",\"Redmond\"]) and address1_city ne null",
+                "accounts?$select=name&$filter=Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'address1_city'%2CPropertyValues%3D%5B%22Seattle%22%2C%22Redmond%22%5D)%20and%20address1_city%20ne%20null",
             ),
             // 14, 15
             (
@@ -2510,8 +2517,8 @@ mod tests {
             // 16
             (
                 "SELECT name FROM account WHERE NOT (name = 'Contoso' OR numberofemployees > 5)",
-                "accounts?$select=name&$filter=not (name eq 'Contoso' or numberofemployees gt 5)",
-                "accounts?$select=name&$filter=not%20(name%20eq%20'Contoso'%20or%20numberofemployees%20gt%205)",
+                "accounts?$select=name&$filter=name ne 'Contoso' and name ne null and numberofemployees le 5",
+                "accounts?$select=name&$filter=name%20ne%20'Contoso'%20and%20name%20ne%20null%20and%20numberofemployees%20le%205",
             ),
             // 17
             (
@@ -2671,8 +2678,13 @@ mod tests {
             (">", "gt"),
             (">=", "ge"),
         ] {
-            assert_eq!(filter(&format!("a {op} 1")), format!("a {o} 1"));
+            // `ne` with its null guard (R64)
+            let guard = if o == "ne" { " and a ne null" } else { "" };
+            assert_eq!(filter(&format!("a {op} 1")), format!("a {o} 1{guard}"));
         }
+        // a boolean has two values: `!=` is `eq` the other one
+        assert_eq!(filter("a != TRUE"), "a eq false");
+        assert_eq!(filter("a <> FALSE"), "a eq true");
         assert_eq!(filter("a = -5"), "a eq -5");
         assert_eq!(filter("a = 1.5e3"), "a eq 1500");
         assert_eq!(filter("a = .5"), "a eq 0.5");
@@ -2738,23 +2750,44 @@ mod tests {
 
     #[test]
     fn negation() {
-        // always parenthesised, also around one comparison
-        assert_eq!(filter("NOT (name = 'x')"), "not (name eq 'x')");
-        assert_eq!(filter("NOT name = 'x'"), "not (name eq 'x')");
-        assert_eq!(filter("NOT (a = 1 AND b = 2)"), "not (a eq 1 and b eq 2)");
-        assert_eq!(filter("NOT (a = 1) OR b = 2"), "not (a eq 1) or b eq 2");
+        // NOT is pushed down to the predicates (De Morgan, complements), and
+        // each predicate TRUE on NULL under two-valued logic is guarded (R64)
+        assert_eq!(filter("NOT (name = 'x')"), "name ne 'x' and name ne null");
+        assert_eq!(filter("NOT name = 'x'"), "name ne 'x' and name ne null");
+        assert_eq!(filter("NOT a < 1"), "a ge 1");
+        assert_eq!(filter("NOT a <= 1"), "a gt 1");
+        assert_eq!(filter("NOT a > 1"), "a le 1");
+        assert_eq!(filter("NOT a >= 1"), "a lt 1");
+        assert_eq!(
+            filter("NOT (a = 1 AND b = 2)"),
+            "(a ne 1 and a ne null) or (b ne 2 and b ne null)"
+        );
+        assert_eq!(
+            filter("NOT (a = 1) OR b = 2"),
+            "(a ne 1 and a ne null) or b eq 2"
+        );
         assert_eq!(
             filter("a = 1 AND NOT (b = 2 OR c = 3)"),
-            "a eq 1 and not (b eq 2 or c eq 3)"
+            "a eq 1 and b ne 2 and b ne null and c ne 3 and c ne null"
+        );
+        assert_eq!(
+            filter("NOT (a = 1 OR a = 2)"),
+            "a ne 1 and a ne 2 and a ne null"
         );
         assert_eq!(filter("NOT (NOT (a = 1 OR b = 2))"), "a eq 1 or b eq 2");
         assert_eq!(
             filter("c = 3 AND NOT (NOT (a = 1 OR b = 2))"),
             "c eq 3 and (a eq 1 or b eq 2)"
         );
-        assert_eq!(filter("NOT NOT NOT a = 1"), "not (a eq 1)");
-        // identities under three-valued logic fold the negation into the leaf
-        assert_eq!(filter("NOT (a LIKE '%x%')"), "not contains(a,'x')");
+        assert_eq!(filter("NOT NOT NOT a = 1"), "a ne 1 and a ne null");
+        assert_eq!(
+            filter("NOT (a = 1 OR (b = 2 AND c < 3))"),
+            "a ne 1 and a ne null and ((b ne 2 and b ne null) or c ge 3)"
+        );
+        assert_eq!(
+            filter("NOT (a LIKE '%x%')"),
+            "not contains(a,'x') and a ne null"
+        );
         assert_eq!(filter("NOT (a NOT LIKE 'x%')"), "startswith(a,'x')");
         assert_eq!(filter("NOT (a IS NULL)"), "a ne null");
         assert_eq!(filter("NOT (a IS NOT NULL)"), "a eq null");
@@ -2769,9 +2802,18 @@ mod tests {
         assert_eq!(filter("a LIKE 'x%'"), "startswith(a,'x')");
         assert_eq!(filter("a LIKE '%x'"), "endswith(a,'x')");
         assert_eq!(filter("a LIKE '%x%'"), "contains(a,'x')");
-        assert_eq!(filter("a NOT LIKE 'x%'"), "not startswith(a,'x')");
-        assert_eq!(filter("a NOT LIKE '%x'"), "not endswith(a,'x')");
-        assert_eq!(filter("a NOT LIKE '%x%'"), "not contains(a,'x')");
+        assert_eq!(
+            filter("a NOT LIKE 'x%'"),
+            "not startswith(a,'x') and a ne null"
+        );
+        assert_eq!(
+            filter("a NOT LIKE '%x'"),
+            "not endswith(a,'x') and a ne null"
+        );
+        assert_eq!(
+            filter("a NOT LIKE '%x%'"),
+            "not contains(a,'x') and a ne null"
+        );
         assert_eq!(filter("p.a LIKE '%x%'"), "contains(p/a,'x')");
         assert_eq!(filter("a LIKE '%O''Brien%'"), "contains(a,'O''Brien')");
         // extended mode: no wildcard is `=`, `'%'` is IS NOT NULL
@@ -2783,7 +2825,7 @@ mod tests {
                 .to_string()
         };
         assert_eq!(f("a LIKE 'x'"), "a eq 'x'");
-        assert_eq!(f("a NOT LIKE 'x'"), "a ne 'x'");
+        assert_eq!(f("a NOT LIKE 'x'"), "a ne 'x' and a ne null");
         assert_eq!(f("a LIKE '%'"), "a ne null");
         // exact only under an odd number of NOTs (`NOT LIKE '%'` alone never matches: S011)
         assert_eq!(f("NOT (a NOT LIKE '%%')"), "a ne null");
@@ -2801,7 +2843,7 @@ mod tests {
         );
         assert_eq!(
             filter("a NOT IN ('x', 'y')"),
-            r#"Microsoft.Dynamics.CRM.NotIn(PropertyName='a',PropertyValues=["x","y"])"#
+            r#"Microsoft.Dynamics.CRM.NotIn(PropertyName='a',PropertyValues=["x","y"]) and a ne null"#
         );
         assert_eq!(
             filter("a IN ('x') OR b = 1"),
@@ -2815,14 +2857,17 @@ mod tests {
         );
         assert_eq!(
             filter("p.a IN ('x', 'y') OR b = 1"),
-            "(p/a eq 'x' or p/a eq 'y') or b eq 1"
+            "p/a eq 'x' or p/a eq 'y' or b eq 1"
         );
         assert_eq!(
             filter("p.a NOT IN (1, 2) OR b = 1"),
-            "(p/a ne 1 and p/a ne 2) or b eq 1"
+            "(p/a ne 1 and p/a ne 2 and p/a ne null) or b eq 1"
         );
         assert_eq!(filter("p.a IN (1) AND b = 1"), "p/a eq 1 and b eq 1");
-        assert_eq!(filter("NOT (p.a IN (1, 2))"), "p/a ne 1 and p/a ne 2");
+        assert_eq!(
+            filter("NOT (p.a IN (1, 2))"),
+            "p/a ne 1 and p/a ne 2 and p/a ne null"
+        );
         assert_eq!(
             filter("p.a IN ('2024-01-31', TRUE)"),
             "p/a eq 2024-01-31 or p/a eq true"
@@ -2840,7 +2885,7 @@ mod tests {
         );
         assert_eq!(
             filter(&format!("a NOT IN ('{over}', 'b')")),
-            format!("a ne '{over}' and a ne 'b'")
+            format!("a ne '{over}' and a ne 'b' and a ne null")
         );
         // 850 two-byte characters are 1700 bytes but still 850 characters
         let wide = "é".repeat(MAX_IN_VALUE_CHARS);
@@ -3789,6 +3834,14 @@ mod tests {
         );
         assert!(w.iter().all(|e| !e.is_error() && e.help.is_some()));
         seen.extend(w.iter().map(|e| e.code));
+        let errs = err_with(
+            Lang::Kql,
+            "SELECT a FROM account ORDER BY _parentaccountid_value",
+            &Options::default(),
+        );
+        assert_eq!(errs.0[0].code, Code::DynamicsLookupOrder);
+        assert!(errs.0[0].help.is_some());
+        seen.push(errs.0[0].code);
         let ours: Vec<Code> = Code::ALL
             .iter()
             .copied()

@@ -14,6 +14,10 @@
 //     change the query's meaning; the syntax oracle sees the original text.
 //  3. The pass-through resolver deletes unselected fields from the records it is given:
 //     every query gets its own deep copy of the fixture.
+//  4. open-soql places NULLs before it reverses a DESC key, so `DESC NULLS LAST` puts them
+//     first and `DESC NULLS FIRST` last (ASC is right; checked on a 3-row fixture): the
+//     driver swaps FIRST/LAST after DESC, outside string literals, so that the clause
+//     means what Salesforce documents.
 // Run with NODE_PATH pointing at the oracles' node_modules (the Rust harness does).
 'use strict';
 const Module = require('module');
@@ -34,10 +38,12 @@ const { soql } = build({ resolvers: { query: resolvers } });
 
 const KEYWORDS = /'(?:[^'\\]|\\.)*'|\b(SELECT|FROM|WHERE|ORDER|BY|LIMIT|OFFSET|AND|OR|NOT|LIKE|IN|INCLUDES|EXCLUDES|NULL|TRUE|FALSE|ASC|DESC|NULLS|FIRST|LAST)\b/gi;
 const lowerKeywords = (q) => q.replace(KEYWORDS, (m, kw) => (kw ? kw.toLowerCase() : m));
+const DESC_NULLS = /'(?:[^'\\]|\\.)*'|\bdesc\s+nulls\s+(first|last)\b/g;
+const swapDescNulls = (q) => q.replace(DESC_NULLS, (m, w) => (w ? `desc nulls ${w === 'first' ? 'last' : 'first'}` : m));
 
 async function run(req) {
   try {
-    const rows = await soql([lowerKeywords(req.q)]);
+    const rows = await soql([swapDescNulls(lowerKeywords(req.q))]);
     const clean = rows.map((r) => { const o = { ...r }; delete o.attributes; return o; });
     return { id: req.id, ok: true, rows: clean };
   } catch (e) {
