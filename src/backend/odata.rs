@@ -2797,6 +2797,73 @@ mod tests {
         );
     }
 
+    /// R64: a guard exactly on the predicates a two-valued `ne`/`not` would
+    /// make TRUE on NULL, and nowhere else.
+    #[test]
+    fn every_guarded_predicate_and_none_other() {
+        for (kql, out) in [
+            ("a = 1", "a eq 1"),
+            ("a < 1", "a lt 1"),
+            ("a >= 1", "a ge 1"),
+            ("a LIKE '%x%'", "contains(a,'x')"),
+            ("a IS NULL", "a eq null"),
+            ("a IS NOT NULL", "a ne null"),
+            ("a != FALSE", "a eq true"),
+            (
+                "a IN (1, 2)",
+                r#"Microsoft.Dynamics.CRM.In(PropertyName='a',PropertyValues=["1","2"])"#,
+            ),
+            ("a != 1", "a ne 1 and a ne null"),
+            ("a != ''", "a ne '' and a ne null"),
+            ("a NOT LIKE 'x%'", "not startswith(a,'x') and a ne null"),
+            ("a NOT LIKE '%x'", "not endswith(a,'x') and a ne null"),
+            (
+                "a NOT IN (1, 2)",
+                r#"Microsoft.Dynamics.CRM.NotIn(PropertyName='a',PropertyValues=["1","2"]) and a ne null"#,
+            ),
+            ("p.a != 1", "p/a ne 1 and p/a ne null"),
+            ("a != 1 OR b = 2", "(a ne 1 and a ne null) or b eq 2"),
+            ("a != 1 AND a != 2", "a ne 1 and a ne 2 and a ne null"),
+        ] {
+            assert_eq!(filter(kql), out, "{kql}");
+        }
+        // each guard is a condition towards dataverse's limit (B024)
+        let many = vec!["a != 1"; 251].join(" OR ");
+        assert_eq!(
+            codes(&format!("SELECT a FROM account WHERE {many}")),
+            ["B024"]
+        );
+        let fewer = vec!["a != 1"; 250].join(" OR ");
+        assert!(filter(&fewer).ends_with("(a ne 1 and a ne null)"));
+    }
+
+    /// R67: Dataverse sorts a lookup by the related row's name.
+    #[test]
+    fn lookup_columns_cannot_be_sort_keys() {
+        for src in [
+            "SELECT name FROM account ORDER BY _parentaccountid_value",
+            "SELECT name FROM account ORDER BY name, _ownerid_value DESC LIMIT 5",
+        ] {
+            assert_eq!(codes(src), ["B029"], "{src}");
+        }
+        let e = err_with(
+            Lang::Dql,
+            "SELECT name FROM account ORDER BY _ownerid_value ASC",
+            &Options::default(),
+        );
+        assert_eq!(e.0[0].code, Code::DynamicsLookupOrder);
+        assert_eq!(
+            e.0[0].message,
+            "dynamics sorts the lookup column `_ownerid_value` by the related row's primary name, not by its id"
+        );
+        // filtering and selecting a lookup stay as they are; `_value` alone is no lookup
+        assert_eq!(
+            kql("SELECT _ownerid_value FROM account WHERE _ownerid_value IS NOT NULL ORDER BY _value")
+                .to_string(),
+            "accounts?$select=_ownerid_value&$filter=_ownerid_value ne null&$orderby=_value asc,accountid asc"
+        );
+    }
+
     #[test]
     fn like_forms() {
         assert_eq!(filter("a LIKE 'x%'"), "startswith(a,'x')");

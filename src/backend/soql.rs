@@ -2570,4 +2570,167 @@ mod tests {
             assert!(is_plain_decimal(ok), "{ok}");
         }
     }
+
+    // ---- R64–R66: exact under either null model, Salesforce's null quirks, stable pages ----
+
+    #[test]
+    fn every_guarded_predicate_and_none_other() {
+        let w = |c: &str| sf(&format!("SELECT Id FROM Account WHERE {c}"));
+        let soql = |c: &str| format!("SELECT Id FROM Account WHERE {c}");
+        // FALSE on NULL under both models: no guard
+        for (kql, out) in [
+            ("a = 1", "a = 1"),
+            ("a < 1", "a < 1"),
+            ("a <= 1", "a <= 1"),
+            ("a > 1", "a > 1"),
+            ("a >= 1", "a >= 1"),
+            ("a LIKE '%x%'", "a LIKE '%x%'"),
+            ("a IN (1, 2)", "a IN (1, 2)"),
+            ("a IS NULL", "a = null"),
+            ("a IS NOT NULL", "a != null"),
+            ("a = TRUE", "a = true"),
+            ("a != TRUE", "a = false"),
+            ("NOT a = FALSE", "a = true"),
+        ] {
+            assert_eq!(w(kql), soql(out), "{kql}");
+        }
+        // TRUE on NULL under two-valued logic: guarded
+        for (kql, out) in [
+            ("a != 1", "a != 1 AND a != null"),
+            ("a <> 'x'", "a != 'x' AND a != null"),
+            ("a NOT LIKE '%x%'", "(NOT a LIKE '%x%') AND a != null"),
+            ("a NOT IN (1, 2)", "a NOT IN (1, 2) AND a != null"),
+            ("a != ''", "a != '' AND a != null"),
+            ("a NOT IN ('', 'x')", "a NOT IN ('', 'x') AND a != null"),
+            (
+                "Owner.Name != 'x'",
+                "Owner.Name != 'x' AND Owner.Name != null",
+            ),
+        ] {
+            assert_eq!(w(kql), soql(out), "{kql}");
+        }
+        // a guard inside an OR is parenthesised with its predicate; repeats on
+        // one field in one AND are written once
+        assert_eq!(
+            w("a != 1 OR b = 2"),
+            soql("(a != 1 AND a != null) OR b = 2")
+        );
+        assert_eq!(
+            w("a NOT IN (1) AND a != 2 AND b != 3"),
+            soql("a NOT IN (1) AND a != 2 AND a != null AND b != 3 AND b != null")
+        );
+    }
+
+    #[test]
+    fn boolean_is_null_is_exact_with_a_type_and_warned_without() {
+        // without a schema the field's type is unknown: B007 says what salesforce does
+        assert_eq!(
+            warning_codes("SELECT Id FROM Account WHERE a IS NULL"),
+            ["B007"]
+        );
+        assert_eq!(
+            warning_codes("SELECT Id FROM Account WHERE NOT a IS NULL"),
+            ["B007"]
+        );
+        let (_, w) = lower(
+            &check(
+                "SELECT Id FROM Account WHERE IsActive IS NOT NULL",
+                Lang::Kql,
+                Some(Target::Salesforce),
+                &Options::default(),
+            )
+            .unwrap(),
+            &Options::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            w[0].message,
+            "on a salesforce boolean field `IsActive` IS NOT NULL means `IsActive = true`"
+        );
+        assert!(w[0].help.is_some());
+        assert!(warning_codes("SELECT Id FROM Account WHERE a = 1").is_empty());
+        // a field known to be boolean (as a schema will say): never NULL on salesforce
+        let typed = |ty, negated| {
+            let mut f = fld("IsActive");
+            f.ty = Some(ty);
+            let mut q = base();
+            q.filter = Some(Cond::IsNull {
+                field: f,
+                negated,
+                span: NO_SPAN,
+            });
+            lower(&q, &Options::default()).map(|(r, w)| (r.soql, w.len()))
+        };
+        assert_eq!(
+            typed(FieldType::Boolean, false).unwrap(),
+            ("SELECT Id FROM Account WHERE Id = null".to_string(), 0)
+        );
+        assert_eq!(
+            typed(FieldType::Boolean, true).unwrap(),
+            ("SELECT Id FROM Account WHERE Id != null".to_string(), 0)
+        );
+        assert_eq!(
+            typed(FieldType::String, false).unwrap(),
+            (
+                "SELECT Id FROM Account WHERE IsActive = null".to_string(),
+                0
+            )
+        );
+    }
+
+    #[test]
+    fn empty_string_equality_is_b008() {
+        for src in [
+            "SELECT Id FROM Account WHERE Name = ''",
+            "SELECT Id FROM Account WHERE Name IN ('a', '')",
+            "SELECT Id FROM Account WHERE NOT Name != ''",
+            "SELECT Id FROM Account WHERE NOT Name NOT IN ('')",
+            "SELECT Id FROM Account WHERE a = 1 OR Name = ''",
+        ] {
+            assert_eq!(codes(src), ["B008"], "{src}");
+        }
+        let e = errors("SELECT Id FROM Account WHERE Name IN ('a', '')");
+        assert_eq!(e[0].span, Span::new(43, 45), "the span is the literal");
+        assert_eq!(
+            e[0].message,
+            "salesforce stores an empty text as null: `Name = ''` would match the rows where `Name` is null"
+        );
+        assert_eq!(
+            e[0].help.as_deref(),
+            Some("write `Name IS NULL` to match empty and missing values")
+        );
+        // `!= ''` is exact (with its guard), and so is `''` under NOT IN
+        assert_eq!(
+            sf("SELECT Id FROM Account WHERE Name != ''"),
+            "SELECT Id FROM Account WHERE Name != '' AND Name != null"
+        );
+    }
+
+    #[test]
+    fn paged_queries_end_with_id_and_nulls_follow_eval() {
+        for (src, out) in [
+            ("ORDER BY Name LIMIT 5", "ORDER BY Name, Id LIMIT 5"),
+            ("ORDER BY Name OFFSET 5", "ORDER BY Name, Id OFFSET 5"),
+            (
+                "ORDER BY Name DESC LIMIT 5 OFFSET 5",
+                "ORDER BY Name DESC NULLS LAST, Id LIMIT 5 OFFSET 5",
+            ),
+            // already total: nothing appended, in any letter case
+            (
+                "ORDER BY Name, id DESC LIMIT 5",
+                "ORDER BY Name, id DESC NULLS LAST LIMIT 5",
+            ),
+            ("ORDER BY Id LIMIT 5", "ORDER BY Id LIMIT 5"),
+            // not paged, or no order asked for: nothing appended
+            ("ORDER BY Name", "ORDER BY Name"),
+            ("LIMIT 5", "LIMIT 5"),
+            ("ORDER BY Name ASC LIMIT 5", "ORDER BY Name ASC, Id LIMIT 5"),
+        ] {
+            assert_eq!(
+                sf(&format!("SELECT Id FROM Account {src}")),
+                format!("SELECT Id FROM Account {out}"),
+                "{src}"
+            );
+        }
+    }
 }
