@@ -198,11 +198,16 @@ impl<'c, 'a> Leaf<'c, 'a> {
     /// Whether the null guard of operand `o` of an `AND` can be left to the
     /// operand after it, `next`: both are guarded predicates on one field, so
     /// `f != 'a' AND f != 'b' AND f != null` guards both (a `NOT (f = 'a' OR
-    /// f = 'b')` writes no repeated guard).
+    /// f = 'b')` writes no repeated guard), or `next` is `f IS NOT NULL`.
     pub(crate) fn guard_shared(o: &ir::Cond<'_>, next: Option<&ir::Cond<'_>>, neg: bool) -> bool {
-        let guarded = |c| Leaf::under_nots(c, neg).filter(Leaf::needs_guard);
-        match (guarded(o), next.and_then(guarded)) {
-            (Some(a), Some(b)) => a.field().path == b.field().path,
+        let Some(a) = Leaf::under_nots(o, neg).filter(Leaf::needs_guard) else {
+            return false;
+        };
+        // the next operand guards the field itself: another guarded
+        // predicate, or `IS NOT NULL`
+        match next.and_then(|c| Leaf::under_nots(c, neg)) {
+            Some(b @ Leaf::IsNull(_, true)) => a.field().path == b.field().path,
+            Some(b) if b.needs_guard() => a.field().path == b.field().path,
             _ => false,
         }
     }

@@ -71,13 +71,16 @@
 //!
 //! # Filter (§3)
 //!
-//! - `= != < <= > >=` → `eq ne lt le gt ge`; `AND`/`OR` → `and`/`or`. Every
-//!   `and`/`or` group nested in another is parenthesised (§3.1 decision).
-//! - `NOT (…)` → `not (…)`, always parenthesised, also around one comparison
-//!   (`not (name eq 'x')`), since `not` binds tighter than `eq` (§3.1, oracles
-//!   §4). Negation is folded where it is an identity under SQL's
-//!   three-valued logic: `NOT (x LIKE p)` → `not contains(…)`,
-//!   `NOT (x IN l)` → `NotIn`, `NOT (x IS NULL)` → `ne null`, `NOT NOT c` → `c`.
+//! - `= != < <= > >=` → `eq ne lt le gt ge`; `AND`/`OR` → `and`/`or`. A group
+//!   of the other connective nested in a group is parenthesised (§3.1
+//!   decision); one of the same connective is flattened into it.
+//! - `NOT` is never emitted as `not (…)`: it is pushed down to the predicates
+//!   (negation normal form, `backend::Leaf`, R64) by De Morgan's laws and each
+//!   predicate's complement — `NOT (a = 1 OR b < 2)` → `a ne 1 and a ne null
+//!   and b ge 2`, `NOT (x LIKE p)` → `not contains(…)`, `NOT (x IN l)` →
+//!   `NotIn`, `NOT (x IS NULL)` → `ne null`, `NOT NOT c` → `c` — all exact
+//!   under SQL's three-valued logic. A comparison of a boolean with `!=` is
+//!   `eq` the other value (`a ne true` → `a eq false`).
 //! - `IS NULL` / `IS NOT NULL` → `eq null` / `ne null` (§3.1).
 //! - `LIKE '%kw%'` / `'kw%'` / `'%kw'` → `contains` / `startswith` / `endswith`
 //!   (§3.3); `NOT LIKE` → `not contains(…)` etc. (the call is atomic, so no
@@ -100,10 +103,16 @@
 //!   per value.
 //!
 //! **NULL.** KQL means SQL three-valued logic (grammar/decisions.md R29).
-//! Whether Dataverse's `ne`, `NotIn`, `not contains(…)` and `not (…)` exclude
-//! NULL rows as SQL does is unverified (§9.1, oracles §3), so the plain
-//! operators are emitted: the translation assumes Dataverse's SQL-like
-//! behaviour, and if Dataverse includes NULL rows the result is a superset.
+//! Dataverse's `ne` returns the rows where the column is NULL (FetchXML `ne`,
+//! <https://github.com/MarkMpn/Sql4Cds/issues/167>, and OData's lifted operators,
+//! <https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-odata/18ddcc64-2ab6-4ddd-a239-24a62f2df2d4>),
+//! and `NotIn` and `not contains/startswith/endswith` probably do too. So
+//! every predicate that two-valued logic makes TRUE on NULL — `ne`, `NotIn`
+//! (or its written-out `ne … and ne …`), `not contains/startswith/endswith` —
+//! is followed by the null guard `and f ne null` (written once for a run of
+//! such predicates on one field in one `and`), which makes it FALSE on NULL
+//! whichever logic Dataverse really uses (R64). Each guard is a condition
+//! towards the 500 of `B024`.
 //!
 //! # Literals (§4)
 //!
@@ -115,7 +124,12 @@
 //! # Order and paging (§5)
 //!
 //! `$orderby=f asc,g desc` (direction always written). A related property in
-//! ORDER BY is rejected (`B023`, §2 decision). Dataverse has no `$skip`, so
+//! ORDER BY is rejected (`B023`, §2 decision), and so is a lookup column
+//! `_x_value` (`B029`, R67): Dataverse sorts it by the related row's primary
+//! name, not by the id that KQL's `ORDER BY` means. Where NULLs sort is not
+//! documented and OData 4.0 cannot say (no `NULLS FIRST/LAST`): Dataverse runs
+//! on SQL Server, which sorts NULL lowest, as `kql::eval` does, but that is
+//! unverified. Dataverse has no `$skip`, so
 //! `LIMIT`/`OFFSET` become a plan ([`ODataRequest::client_skip`],
 //! [`ODataRequest::client_take`], `Prefer` header), with [`MAX_PAGE_SIZE`] = 5,000:
 //!

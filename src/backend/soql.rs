@@ -59,22 +59,41 @@
 //! **Conditions** (rows 10, 13–16). `IS NULL` → `f = null`, `IS NOT NULL` →
 //! `f != null` (SOQL has no `IS`); `!=` for not-equal; `f IN (a, b)`,
 //! `f NOT IN (a, b)`; `NOT LIKE` → `(NOT f LIKE 'p')` (SOQL has no `NOT LIKE`
-//! operator); `NOT c` → `(NOT c)` with a group operand parenthesised,
-//! `(NOT (a OR b))`. SOQL has no AND/OR precedence and a `NOT` term cannot
-//! stand beside `AND`/`OR`, so every child whose operator differs from its
-//! parent's is parenthesised and every `NOT` is emitted inside its own
-//! parentheses (rule under A.3).
+//! operator, and a `NOT` term cannot stand beside `AND`/`OR`
+//! unparenthesised). Any other `NOT` is pushed down to the predicates
+//! (negation normal form, `backend::Leaf`, R64) by De Morgan's laws and each
+//! predicate's complement: `NOT (a = 1 OR b < 2)` → `a != 1 AND a != null AND
+//! b >= 2`. SOQL has no AND/OR precedence, so a group of the other connective
+//! is parenthesised (rule under A.3); one of the same connective is
+//! flattened. A boolean compared with `!=` is `=` the other value
+//! (`a != true` → `a = false`).
 //!
-//! **Null semantics** (row 29, open). KQL means SQL three-valued logic. The
-//! behaviour of SOQL's `!=`, `NOT IN`, `NOT … LIKE` and `NOT (…)` on rows
-//! where the field is null is not documented; they are emitted as the plain
-//! operators, and the translation assumes SQL's behaviour (null rows
-//! excluded). `= null` / `!= null` are SOQL's documented null tests.
+//! **Null semantics** (R29, R64, R65). KQL means SQL three-valued logic.
+//! SOQL's `!=` returns the rows where the field is NULL (django-salesforce's
+//! record of live orgs,
+//! <https://github.com/django-salesforce/django-salesforce/issues/143>), and
+//! `NOT IN` and `NOT … LIKE` may too. So each of these predicates is followed
+//! by the null guard `AND f != null` (written once for a run of such
+//! predicates on one field in one `AND`), which makes it FALSE on NULL
+//! whichever logic SOQL really uses. Two quirks: on a boolean field `= null`
+//! means `= false` and `!= null` means `= true`
+//! (<https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_null.htm>;
+//! Salesforce booleans are never NULL), so on a field known to be boolean
+//! `IS NULL` is written `Id = null` (never true) and `IS NOT NULL` `Id != null`
+//! (always), and on a field of unknown type warning `B007` says so; and a
+//! text field stores `''` as NULL (django-salesforce's wiki page "Empty
+//! strings in filters"), so `f = ''` and `''` in an `IN` list would
+//! match the NULL rows and are rejected (`B008`; `!= ''` and `NOT IN ('')` are
+//! exact with their guard).
 //!
 //! **Clauses** (rows 17–21, 26). Clause order `… ORDER BY … LIMIT … OFFSET`
 //! (row 18). A sort direction is emitted as written: `DESC` always, `ASC`
-//! only when written (SOQL's default is ascending, as KQL's, row 17); no
-//! `NULLS FIRST/LAST` (KQL does not define null placement). `OFFSET` above
+//! only when written (SOQL's default is ascending, as KQL's, row 17). NULLs
+//! sort as `kql::eval` sorts them, as the smallest value (R66): first when
+//! ascending, which is SOQL's documented default, and `DESC NULLS LAST` when
+//! descending. With `LIMIT` or `OFFSET`, `Id` is appended to a non-empty
+//! `ORDER BY` that does not hold it, so ties cannot move rows between pages
+//! (Salesforce's ORDER BY documentation recommends it). `OFFSET` above
 //! 2,000 is rejected (`B003`, row 20). `SELECT *` is rejected (`S015`, row 21)
 //! and DQL input too (`S014`) — normally by the validator, here again for a
 //! query validated without a target. A string literal may be at most 4,000
@@ -147,6 +166,7 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Err
         errors: Vec::new(),
         warnings: Vec::new(),
         too_deep: false,
+        null_warned: Vec::new(),
     };
     l.query(q);
     if l.errors.is_empty() {
@@ -515,6 +535,8 @@ struct Lowerer {
     errors: Vec<Error>,
     warnings: Vec<Error>,
     too_deep: bool,
+    /// Fields already warned about with `B007`.
+    null_warned: Vec<String>,
 }
 
 impl Lowerer {
@@ -838,20 +860,22 @@ impl Lowerer {
     /// Salesforce reads them as `= false` / `= true` ([`Self::leaf`] writes
     /// those exactly); when the field's type is unknown, warning `B007` says so.
     fn is_null(&mut self, field: &Field<'_>, negated: bool, span: Span) {
-        if field.ty.is_none() {
+        if field.ty.is_none() && !self.null_warned.iter().any(|f| *f == field.path) {
+            // once per field: the warning says what every such test means
+            self.null_warned.push(field.path.to_string());
             self.warnings.push(
                 Error::new(
                     Code::SoqlBooleanNull,
                     span,
                     format!(
-                        "on a salesforce boolean field `{}` {} means `{} = {}`",
+                        "if `{}` is a boolean field, salesforce reads `{}` as `{} = {}`",
                         shown(&field.path),
                         if negated { "IS NOT NULL" } else { "IS NULL" },
                         shown(&field.path),
                         if negated { "true" } else { "false" },
                     ),
                 )
-                .with_help("salesforce booleans are never null: if the field is a checkbox, compare it with TRUE or FALSE instead"),
+                .with_help("salesforce booleans are never null: compare a checkbox with TRUE or FALSE instead"),
             );
         }
         self.out
@@ -2619,6 +2643,12 @@ mod tests {
             w("a NOT IN (1) AND a != 2 AND b != 3"),
             soql("a NOT IN (1) AND a != 2 AND a != null AND b != 3 AND b != null")
         );
+        assert_eq!(w("a != 1 AND a IS NOT NULL"), soql("a != 1 AND a != null"));
+        // only the next operand is looked at, and only within one AND
+        assert_eq!(
+            w("a != 1 AND b = 2 AND a != 3"),
+            soql("a != 1 AND a != null AND b = 2 AND a != 3 AND a != null")
+        );
     }
 
     #[test]
@@ -2645,10 +2675,15 @@ mod tests {
         .unwrap();
         assert_eq!(
             w[0].message,
-            "on a salesforce boolean field `IsActive` IS NOT NULL means `IsActive = true`"
+            "if `IsActive` is a boolean field, salesforce reads `IS NOT NULL` as `IsActive = true`"
         );
         assert!(w[0].help.is_some());
         assert!(warning_codes("SELECT Id FROM Account WHERE a = 1").is_empty());
+        // one warning per field
+        assert_eq!(
+            warning_codes("SELECT Id FROM Account WHERE a IS NULL OR a IS NOT NULL OR b IS NULL"),
+            ["B007", "B007"]
+        );
         // a field known to be boolean (as a schema will say): never NULL on salesforce
         let typed = |ty, negated| {
             let mut f = fld("IsActive");
