@@ -361,7 +361,9 @@ pub fn salesforce() -> Fixture {
             col("NumberOfEmployees", Kind::Int, true, true),
             col("Score__c", Kind::Int, false, true),
             col("AnnualRevenue", Kind::Dec, true, true),
-            col("IsActive__c", Kind::Bool, false, false), // open-soql ignores booleans in ORDER BY
+            // NULL too, although a real Salesforce boolean never is (the backend's
+            // B007 says so): the null models are checked on every column type
+            col("IsActive__c", Kind::Bool, true, false), // open-soql ignores booleans in ORDER BY
             col("LastActivityDate", Kind::Date, true, true),
             col("CreatedDate", Kind::DateTime, false, true),
             col("LastActivityAt__c", Kind::DateTime, true, false),
@@ -382,7 +384,7 @@ pub fn dynamics() -> Fixture {
             col("numberofemployees", Kind::Int, true, true),
             col("new_score", Kind::Int, false, true),
             col("revenue", Kind::Dec, true, true),
-            col("donotemail", Kind::Bool, false, true),
+            col("donotemail", Kind::Bool, true, true),
             col("new_foundedon", Kind::Date, true, true),
             col("createdon", Kind::DateTime, true, true),
         ],
@@ -402,7 +404,7 @@ pub fn sugarcrm() -> Fixture {
             col("employees", Kind::Int, true, true),
             col("score_c", Kind::Int, false, true),
             col("amount", Kind::Dec, true, true),
-            col("do_not_call", Kind::Bool, false, true),
+            col("do_not_call", Kind::Bool, true, true),
             col("date_closed", Kind::Date, true, true),
             col("date_entered", Kind::DateTime, true, true),
             col("date_modified", Kind::DateTime, false, true),

@@ -11,10 +11,10 @@
 //! out, so that the front end accepts every generated query (a rejection by
 //! the front end fails the run: it would mean the generator is wrong).
 //!
-//! Design rules for the oracles (README.md): with `null_safe`, a predicate in
-//! a negated position, and every `!=`, `NOT IN` and `NOT LIKE`, uses a column
-//! that is never NULL (the 2-valued oracles disagree with SQL there; open-soql
-//! and odatapy are 2-valued); salesforce LIKE text has no backslash (open-soql
+//! Negations land on nullable columns as often as on any other: every query is
+//! checked under both NULL models (README.md), so nothing is steered around
+//! the two-valued targets. Design rules for the oracles (README.md):
+//! salesforce LIKE text has no backslash (open-soql
 //! does not match an escaped backslash), datetime literals have no
 //! fraction (open-soql cannot parse one) and no IN list holds datetimes
 //! (open-soql compares those as text).
@@ -32,8 +32,6 @@ pub struct Profile {
     pub lang: Lang,
     pub target: Target,
     pub extended: bool,
-    /// See the module docs.
-    pub null_safe: bool,
 }
 
 pub struct Gen<'f> {
@@ -66,13 +64,14 @@ impl<'f> Gen<'f> {
         self.p.target == Target::Sugarcrm && !self.p.extended
     }
 
-    /// Columns usable in a predicate at this polarity.
-    fn columns(&mut self, negative: bool, kinds: &[Kind]) -> Vec<&'f Column> {
-        let need_nonnull = self.p.null_safe && negative;
+    /// Columns of these kinds. Nullable ones are drawn three times as often,
+    /// so that most predicates, negated or not, meet NULLs.
+    fn columns(&mut self, kinds: &[Kind]) -> Vec<&'f Column> {
         self.fx
             .columns
             .iter()
-            .filter(|c| kinds.contains(&c.kind) && !(need_nonnull && c.nullable))
+            .filter(|c| kinds.contains(&c.kind))
+            .flat_map(|c| std::iter::repeat_n(c, if c.nullable { 3 } else { 1 }))
             .collect()
     }
 
@@ -219,7 +218,7 @@ impl<'f> Gen<'f> {
         }
     }
 
-    fn atom(&mut self, negative: bool, out: &mut String) {
+    fn atom(&mut self, out: &mut String) {
         let all = [
             Kind::Key,
             Kind::Str,
@@ -240,8 +239,7 @@ impl<'f> Gen<'f> {
             0 | 2 | 3 | 4 => {
                 let ops = ["=", "!=", "<>", "<", "<=", ">", ">="];
                 let op = *self.rng.pick(&ops);
-                let neg = negative || op == "!=" || op == "<>";
-                let cols = self.columns(neg, &all);
+                let cols = self.columns(&all);
                 let c = *self.rng.pick(&cols);
                 let op = if c.kind == Kind::Bool && !["=", "!=", "<>"].contains(&op) {
                     "="
@@ -265,7 +263,7 @@ impl<'f> Gen<'f> {
             // LIKE
             1 | 5 => {
                 let not_like = !doc_dql && !self.sugar_doc() && self.rng.chance(25);
-                let mut cols = self.columns(negative || not_like, &[Kind::Str]);
+                let mut cols = self.columns(&[Kind::Str]);
                 if self.p.target == Target::Salesforce {
                     cols.retain(|c| c.name != "Description"); // newlines: see fixtures.rs
                 }
@@ -317,7 +315,7 @@ impl<'f> Gen<'f> {
                         Kind::DateTime,
                     ]
                 };
-                let cols = self.columns(negative || not_in, kinds);
+                let cols = self.columns(kinds);
                 let c = *self.rng.pick(&cols);
                 let n = 1 + self.rng.below(4);
                 let items: Vec<String> = (0..n).map(|_| self.literal(c)).collect();
@@ -342,7 +340,7 @@ impl<'f> Gen<'f> {
         }
     }
 
-    fn cond(&mut self, depth: usize, negative: bool, out: &mut String) {
+    fn cond(&mut self, depth: usize, out: &mut String) {
         let doc_dql = self.documented_dql();
         let can_not = !doc_dql && !self.sugar_doc();
         let r = self.rng.below(10);
@@ -354,20 +352,20 @@ impl<'f> Gen<'f> {
                 if paren {
                     out.push('(');
                 }
-                self.atom(!negative, out);
+                self.atom(out);
                 self.nots -= 1;
                 if paren {
                     out.push(')');
                 }
             } else {
-                self.atom(negative, out);
+                self.atom(out);
             }
             return;
         }
         if can_not && r == 4 {
             out.push_str("NOT (");
             self.nots += 1;
-            self.cond(depth - 1, !negative, out);
+            self.cond(depth - 1, out);
             self.nots -= 1;
             out.push(')');
             return;
@@ -382,7 +380,7 @@ impl<'f> Gen<'f> {
             if paren {
                 out.push('(');
             }
-            self.cond(depth - 1, negative, out);
+            self.cond(depth - 1, out);
             if paren {
                 out.push(')');
             }
@@ -415,7 +413,7 @@ impl<'f> Gen<'f> {
         if self.rng.chance(88) {
             q.push_str(" WHERE ");
             let depth = self.rng.below(4);
-            self.cond(depth, false, &mut q);
+            self.cond(depth, &mut q);
         }
         let limit = (!doc_dql && self.rng.chance(40)).then(|| self.rng.below(30));
         let offset = (!doc_dql && self.rng.chance(25)).then(|| self.rng.below(260));

@@ -167,6 +167,14 @@ impl Oracles {
         )
     }
 
+    /// odata-query's AST evaluated row by row under `null_as_value` (two-valued
+    /// logic, NULL as a value), ordered and paged as oracle A does.
+    pub fn odata_nav(&self, fixture: &Path, reqs: &[Value], dir: &Path) -> HashMap<u64, Value> {
+        let mut c = Command::new(&self.python);
+        c.arg(drivers().join("odata_nav.py")).arg(fixture);
+        batch(c, reqs, dir, "odata-nav")
+    }
+
     /// odatapy over `fixture`.
     pub fn odata_b(&self, fixture: &Path, reqs: &[Value], dir: &Path) -> HashMap<u64, Value> {
         let mut c = Command::new(&self.python);
