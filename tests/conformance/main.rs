@@ -742,7 +742,9 @@ fn check_salesforce(fx: &Fixture, items: &[Item<'_>], or: &oracles::Oracles, rep
             ))
         };
         let ours = |model| match soql_eval::execute(soql, &table, model) {
-            Ok(rows) => compare_rows(fx, &it.ir, &rows, &[]).map_err(|e| (e, Some(Value::Array(rows)))),
+            Ok(rows) => {
+                compare_rows(fx, &it.ir, &rows, &[]).map_err(|e| (e, Some(Value::Array(rows))))
+            }
             Err(e) => Err((format!("soql_eval cannot run it: {e}"), None)),
         };
         let sql3vl = open_soql.and_then(|()| {
@@ -884,7 +886,8 @@ fn check_dynamics(fx: &Fixture, items: &[Item<'_>], or: &oracles::Oracles, repor
     let b = or.odata_b(&fixture, &exec_reqs, &dir);
     let nav = or.odata_nav(&fixture, &exec_reqs, &dir);
     const SQL3VL_BY: &str = "request consistency, odata-query grammar, odata-query+SQLite rows";
-    const NAV_BY: &str = "odata_nav rows (odata-query AST, two-valued), odatapy rows (OData-spec null rules)";
+    const NAV_BY: &str =
+        "odata_nav rows (odata-query AST, two-valued), odatapy rows (OData-spec null rules)";
     let parsed = if parse_reqs.is_empty() {
         HashMap::new()
     } else {
@@ -940,12 +943,8 @@ fn check_dynamics(fx: &Fixture, items: &[Item<'_>], or: &oracles::Oracles, repor
             continue;
         }
         let (ra, rb, rn) = (&a[&(i as u64)], &b[&(i as u64)], &nav[&(i as u64)]);
-        let rows_of = |r: &Value| {
-            client_plan(
-                &it.out,
-                r["rows"].as_array().map_or(&[][..], Vec::as_slice),
-            )
-        };
+        let rows_of =
+            |r: &Value| client_plan(&it.out, r["rows"].as_array().map_or(&[][..], Vec::as_slice));
         // sql3vl: oracle A
         let sql3vl = if ra["ok"] != json!(true) {
             Err((
@@ -1393,6 +1392,27 @@ fn row_comparison_catches_differences() {
     compare_rows(&fx, &q, &rows, &[]).expect("ties reordered");
     rows.reverse();
     assert!(compare_rows(&fx, &q, &rows, &[]).is_err());
+}
+
+/// The `null_as_value` OData evaluator's own checks (`odata_nav.py
+/// --self-test`: each rule against oracle A on a fixture with a NULL in every
+/// column type), so that the oracle is itself tested wherever it runs.
+#[test]
+fn odata_nav_self_test() {
+    let Some(or) = oracles::find() else {
+        return; // reported loudly by oracles::find (and a failure under CI=true)
+    };
+    let out = std::process::Command::new(&or.python)
+        .arg(oracles::drivers().join("odata_nav.py"))
+        .arg("--self-test")
+        .output()
+        .expect("run odata_nav.py");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && text.contains(" passed, 0 failed"),
+        "odata_nav.py --self-test: {text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]

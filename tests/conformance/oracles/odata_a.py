@@ -168,14 +168,17 @@ def fmt(v):
     return v
 
 
-def run_query(q, eng, table, mode, columns):
+def run_query(q, eng, table, mode, columns, where=None):
+    """One request. `where(filter_text)` gives the SQL condition of `$filter`
+    (default: odata-query's own translation; odata_nav.py passes its own)."""
     stage = "filter"
     try:
         stmt = sa.select(table)
         if q.get("filter") is not None:
             if q["filter"] == "":
                 raise ValueError("empty $filter")
-            stmt = stmt.where(parse_expr(q["filter"], table, mode, columns))
+            cond = where(q["filter"]) if where else parse_expr(q["filter"], table, mode, columns)
+            stmt = stmt.where(cond)
         stage = "orderby"
         order = []
         if q.get("orderby") is not None:

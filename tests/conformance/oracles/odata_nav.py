@@ -46,14 +46,12 @@ import datetime as dt
 import json
 import logging
 import os
-import re
 import sys
 from decimal import Decimal
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import crm_functions  # noqa: E402
 import odata_a  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
 from odata_query import ast  # noqa: E402
 from odata_query.grammar import ODataLexer, ODataParser  # noqa: E402
 
@@ -253,45 +251,12 @@ class Engine:
 
 
 def run_query(q, e):
-    """odata_a.run_query with the filter evaluated here (glue copied from odata_a)."""
-    table, stage = e.table, "filter"
-    try:
-        stmt = sa.select(table)
-        if q.get("filter") is not None:
-            keep = compile_filter(q["filter"], e.columns)
-            stmt = stmt.where(table.c._rowid.in_([i for i, r in enumerate(e.rows) if keep(r)]))
-        stage = "orderby"
-        order = []
-        if q.get("orderby") is not None:
-            for item in odata_a.split_top(q["orderby"]):
-                m = re.fullmatch(r"(\S+?)(?: (asc|desc))?", item)
-                if not m:
-                    raise ValueError(f"bad $orderby item {item!r}")
-                x = odata_a.parse_expr(m.group(1), table, MODE, e.columns)
-                order.append(x.desc() if m.group(2) == "desc" else x.asc())
-        stmt = stmt.order_by(*order, table.c._rowid)
-        stage = "top/skip"
-        for key, meth in (("top", "limit"), ("skip", "offset")):
-            v = q.get(key)
-            if v is not None:
-                if not re.fullmatch(r"\d+", str(v)):
-                    raise ValueError(f"${key} must be a non-negative integer, got {v!r}")
-                stmt = getattr(stmt, meth)(int(v))
-        stage = "select"
-        names = [c for c in table.c.keys() if c != "_rowid"]
-        if q.get("select") is not None:
-            sel = q["select"].split(",")
-            bad = [s for s in sel if s not in names]
-            if bad or len(set(sel)) != len(sel):
-                raise ValueError(f"unknown, empty or repeated $select item(s) {sel!r}")
-            names = sel
-        stage = "execute"
-        with e.eng.connect() as c:
-            res = [dict(r._mapping) for r in c.execute(stmt)]
-        return {"id": q.get("id"), "ok": True,
-                "rows": [{k: odata_a.fmt(r[k]) for k in names} for r in res]}
-    except Exception as ex:  # parse errors, unknown fields, type mismatches, ...
-        return {"id": q.get("id"), "ok": False, "stage": stage, "error": f"{type(ex).__name__}: {ex}"}
+    """odata_a.run_query with the filter evaluated here: the rows it keeps are
+    handed to oracle A's engine as `_rowid IN (…)` for ordering and paging."""
+    def where(text):
+        keep = compile_filter(text, e.columns)
+        return e.table.c._rowid.in_([i for i, r in enumerate(e.rows) if keep(r)])
+    return odata_a.run_query(q, e.eng, e.table, MODE, e.columns, where=where)
 
 
 SELF_FIXTURE = {
