@@ -141,9 +141,11 @@ pub(crate) fn push_u64(out: &mut String, n: u64) {
 pub(crate) enum Leaf<'c, 'a> {
     /// `field op value`, the value never a boolean compared by `=`/`!=`.
     Compare(&'c ir::Field<'a>, CmpOp, &'c ir::Value<'a>),
-    /// `field = value` for a boolean value: `f != TRUE` is written
-    /// `f = FALSE`, which is what it means under three-valued logic (a
-    /// boolean has two values) and is FALSE on NULL under either null model.
+    /// `field = value` for a boolean value: `f != TRUE` (and `f NOT IN
+    /// (TRUE)`) is written `f = FALSE`, which is what it means under
+    /// three-valued logic (a boolean has two values) and is FALSE on NULL
+    /// under either null model, so it needs no guard — on Salesforce, where
+    /// `f != null` on a boolean means `f = true`, a guard would be wrong.
     Bool(&'c ir::Field<'a>, bool),
     /// `field [NOT] LIKE pattern` (`true`: negated).
     Like(&'c ir::Field<'a>, &'c ir::LikePattern<'a>, bool),
@@ -180,7 +182,14 @@ impl<'c, 'a> Leaf<'c, 'a> {
                 values,
                 negated,
                 ..
-            } => Leaf::In(field, values, *negated != neg),
+            } => {
+                let negated = *negated != neg;
+                // `f NOT IN (TRUE)` is `f = FALSE`, for the reason `Bool` gives
+                match sole_bool(values).filter(|_| negated) {
+                    Some(b) => Leaf::Bool(field, !b),
+                    None => Leaf::In(field, values, negated),
+                }
+            }
             Cond::IsNull { field, negated, .. } => Leaf::IsNull(field, *negated != neg),
             Cond::And { .. } | Cond::Or { .. } | Cond::Not { .. } => return None,
         })
@@ -236,6 +245,19 @@ impl<'c, 'a> Leaf<'c, 'a> {
             Leaf::Compare(_, CmpOp::Ne, _) | Leaf::Like(_, _, true) | Leaf::In(_, _, true)
         )
     }
+}
+
+/// The one boolean an `IN` list holds, when it holds nothing else.
+fn sole_bool(values: &[ir::Value<'_>]) -> Option<bool> {
+    let mut sole = None;
+    for v in values {
+        match (&v.literal, sole) {
+            (ir::Literal::Bool(b), None) => sole = Some(*b),
+            (ir::Literal::Bool(b), Some(s)) if *b == s => {}
+            _ => return None,
+        }
+    }
+    sole
 }
 
 /// How a condition reads once [`Leaf`] folding is done, for parenthesising:

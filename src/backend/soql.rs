@@ -2615,6 +2615,10 @@ mod tests {
             ("a = TRUE", "a = true"),
             ("a != TRUE", "a = false"),
             ("NOT a = FALSE", "a = true"),
+            // on salesforce `a != null` means `a = true` for a boolean: no guard there
+            ("a NOT IN (TRUE)", "a = false"),
+            ("NOT a IN (FALSE, FALSE)", "a = true"),
+            ("a IN (TRUE)", "a IN (true)"),
         ] {
             assert_eq!(w(kql), soql(out), "{kql}");
         }
@@ -2629,6 +2633,11 @@ mod tests {
             (
                 "Owner.Name != 'x'",
                 "Owner.Name != 'x' AND Owner.Name != null",
+            ),
+            // never true on a boolean (both values excluded), guarded or not
+            (
+                "a NOT IN (TRUE, FALSE)",
+                "a NOT IN (true, false) AND a != null",
             ),
         ] {
             assert_eq!(w(kql), soql(out), "{kql}");
