@@ -195,32 +195,6 @@ impl<'c, 'a> Leaf<'c, 'a> {
         })
     }
 
-    /// [`Leaf::fold`] through any `NOT`s wrapping `c`.
-    pub(crate) fn under_nots(mut c: &'c ir::Cond<'a>, mut neg: bool) -> Option<Self> {
-        while let ir::Cond::Not { operand, .. } = c {
-            c = operand;
-            neg = !neg;
-        }
-        Leaf::fold(c, neg)
-    }
-
-    /// Whether the null guard of operand `o` of an `AND` can be left to the
-    /// operand after it, `next`: both are guarded predicates on one field, so
-    /// `f != 'a' AND f != 'b' AND f != null` guards both (a `NOT (f = 'a' OR
-    /// f = 'b')` writes no repeated guard), or `next` is `f IS NOT NULL`.
-    pub(crate) fn guard_shared(o: &ir::Cond<'_>, next: Option<&ir::Cond<'_>>, neg: bool) -> bool {
-        let Some(a) = Leaf::under_nots(o, neg).filter(Leaf::needs_guard) else {
-            return false;
-        };
-        // the next operand guards the field itself: another guarded
-        // predicate, or `IS NOT NULL`
-        match next.and_then(|c| Leaf::under_nots(c, neg)) {
-            Some(b @ Leaf::IsNull(_, true)) => a.field().path == b.field().path,
-            Some(b) if b.needs_guard() => a.field().path == b.field().path,
-            _ => false,
-        }
-    }
-
     /// The property tested.
     pub(crate) fn field(&self) -> &'c ir::Field<'a> {
         match *self {
@@ -245,6 +219,80 @@ impl<'c, 'a> Leaf<'c, 'a> {
             Leaf::Compare(_, CmpOp::Ne, _) | Leaf::Like(_, _, true) | Leaf::In(_, _, true)
         )
     }
+
+    /// Whether this predicate, standing after a guarded predicate on `field`
+    /// in one `AND`, guards that field too: another guarded predicate on it
+    /// (`f != 'a' AND f != 'b' AND f != null`, so `NOT (f = 'a' OR f = 'b')`
+    /// writes no repeated guard), or `f IS NOT NULL`.
+    fn guards(&self, field: &ir::Field<'_>) -> bool {
+        (self.needs_guard() || matches!(self, Leaf::IsNull(_, true)))
+            && self.field().path == field.path
+    }
+}
+
+/// `c` without the `NOT`s wrapping it, and `neg` flipped once for each.
+pub(crate) fn strip_nots<'c, 'a>(
+    mut c: &'c ir::Cond<'a>,
+    mut neg: bool,
+) -> (&'c ir::Cond<'a>, bool) {
+    while let ir::Cond::Not { operand, .. } = c {
+        c = operand;
+        neg = !neg;
+    }
+    (c, neg)
+}
+
+/// One operand of an `AND`/`OR` as a guarding backend writes it (R64).
+pub(crate) struct Operand<'c, 'a> {
+    /// The operand without the `NOT`s wrapping it, and its polarity.
+    pub cond: &'c ir::Cond<'a>,
+    pub neg: bool,
+    /// The folded predicate; `None` for a group.
+    pub leaf: Option<Leaf<'c, 'a>>,
+    /// Whether it needs parentheses in its group.
+    pub paren: bool,
+    /// Whether it writes its own null guard (`false` when the next operand
+    /// guards its field, [`Leaf::guards`]).
+    pub guard: bool,
+}
+
+/// The operands of a group joining with `AND` (`all`) or `OR`, under `neg`,
+/// each folded once (with one operand of lookahead for shared guards).
+pub(crate) fn operands<'c, 'a>(
+    ops: &'c [ir::Cond<'a>],
+    all: bool,
+    neg: bool,
+) -> impl Iterator<Item = Operand<'c, 'a>> {
+    let fold = move |o: &'c ir::Cond<'a>| {
+        let (cond, neg) = strip_nots(o, neg);
+        (cond, neg, Leaf::fold(cond, neg))
+    };
+    let mut next = ops.first().map(fold);
+    (0..ops.len()).filter_map(move |i| {
+        let (cond, neg, leaf) = next.take()?;
+        next = ops.get(i + 1).map(fold);
+        let guarded = leaf.filter(Leaf::needs_guard);
+        let shape = match (leaf, cond) {
+            (Some(_), _) if guarded.is_some() => Shape::All,
+            (Some(_), _) => Shape::One,
+            (None, ir::Cond::And { .. }) if !neg => Shape::All,
+            (None, ir::Cond::Or { .. }) if neg => Shape::All,
+            (None, _) => Shape::Any,
+        };
+        let shared = all
+            && guarded.is_some_and(|g| {
+                next.as_ref()
+                    .and_then(|n| n.2)
+                    .is_some_and(|n| n.guards(g.field()))
+            });
+        Some(Operand {
+            cond,
+            neg,
+            leaf,
+            paren: shape.paren_in(all),
+            guard: !shared,
+        })
+    })
 }
 
 /// The one boolean an `IN` list holds, when it holds nothing else.
@@ -264,7 +312,7 @@ fn sole_bool(values: &[ir::Value<'_>]) -> Option<bool> {
 /// a group of the other connective needs parentheses, a guarded predicate is
 /// an `AND` of two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Shape {
+enum Shape {
     /// An `AND` (or a guarded predicate).
     All,
     /// An `OR`.
@@ -274,23 +322,9 @@ pub(crate) enum Shape {
 }
 
 impl Shape {
-    /// The shape of `c` under `neg`, on a target that guards predicates.
-    pub(crate) fn of(c: &ir::Cond<'_>, neg: bool) -> Shape {
-        match c {
-            ir::Cond::And { .. } if !neg => Shape::All,
-            ir::Cond::Or { .. } if neg => Shape::All,
-            ir::Cond::And { .. } | ir::Cond::Or { .. } => Shape::Any,
-            ir::Cond::Not { operand, .. } => Shape::of(operand, !neg),
-            leaf => match Leaf::fold(leaf, neg) {
-                Some(l) if l.needs_guard() => Shape::All,
-                _ => Shape::One,
-            },
-        }
-    }
-
     /// Whether a child of this shape needs parentheses inside a group that
     /// joins with `AND` (`all`) or `OR`.
-    pub(crate) fn paren_in(self, all: bool) -> bool {
+    fn paren_in(self, all: bool) -> bool {
         match self {
             Shape::All => !all,
             Shape::Any => all,

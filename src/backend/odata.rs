@@ -162,7 +162,7 @@ use std::fmt;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
-use super::{push_u64, Leaf, Shape, BAD, DIGIT, DOT, IDENT, LETTER};
+use super::{push_u64, Leaf, BAD, DIGIT, DOT, IDENT, LETTER};
 
 use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
@@ -1202,7 +1202,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         self.selection(&mut out);
         if let Some(c) = &q.filter {
             let mark = out.open(FILTER);
-            self.cond(&mut out, c, false, None, true);
+            self.cond(&mut out, c, false, None);
             out.close(FILTER, mark, true);
         }
         let max_conditions = self.options.limits.dynamics_max_conditions;
@@ -1645,18 +1645,9 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     /// `None` at the top. A group of the other connective is parenthesised.
     /// Every fixed token is written with its encoded form; only literals are
     /// scanned ([`Emitter::text`]).
-    /// `guard: false` when a following operand writes this predicate's guard
-    /// ([`Leaf::guard_shared`]).
-    fn cond(
-        &mut self,
-        out: &mut Emitter,
-        c: &Cond<'a>,
-        neg: bool,
-        parent: Option<bool>,
-        guard: bool,
-    ) {
+    fn cond(&mut self, out: &mut Emitter, c: &Cond<'a>, neg: bool, parent: Option<bool>) {
         match c {
-            Cond::Not { operand, .. } => self.cond(out, operand, !neg, parent, guard),
+            Cond::Not { operand, .. } => self.cond(out, operand, !neg, parent),
             Cond::And { operands, .. } | Cond::Or { operands, .. } => {
                 // the connective as written, flipped under NOT (De Morgan)
                 let all = matches!(c, Cond::And { .. }) != neg;
@@ -1665,29 +1656,32 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 } else {
                     (" or ", "%20or%20")
                 };
-                for (i, o) in operands.iter().enumerate() {
+                for (i, o) in super::operands(operands, all, neg).enumerate() {
                     if i > 0 {
                         out.token(sep.0, sep.1);
                     }
-                    let paren = Shape::of(o, neg).paren_in(all);
-                    let guard = !(all && Leaf::guard_shared(o, operands.get(i + 1), neg));
-                    if paren {
+                    if o.paren {
                         out.token("(", "(");
                     }
-                    self.cond(out, o, neg, Some(all), guard);
-                    if paren {
+                    match o.leaf {
+                        Some(leaf) => self.leaf(out, leaf, Some(all), o.guard),
+                        None => self.cond(out, o.cond, o.neg, Some(all)),
+                    }
+                    if o.paren {
                         out.token(")", ")");
                     }
                 }
             }
             leaf => {
                 if let Some(leaf) = Leaf::fold(leaf, neg) {
-                    self.leaf(out, leaf, parent, guard);
+                    self.leaf(out, leaf, parent, true);
                 }
             }
         }
     }
 
+    /// Writes a predicate; `guard: false` when a following operand writes
+    /// its null guard ([`super::operands`]).
     fn leaf(&mut self, out: &mut Emitter, leaf: Leaf<'_, 'a>, parent: Option<bool>, guard: bool) {
         let field = leaf.field();
         let checked = self.check_field(field);

@@ -115,7 +115,7 @@ use std::hash::{Hash, Hasher};
 
 use serde::Serialize;
 
-use super::{push_u64, Leaf, Shape, DIGIT, IDENT, LETTER, UNDERSCORE};
+use super::{push_u64, Leaf, DIGIT, IDENT, LETTER, UNDERSCORE};
 use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, FieldType, LikePattern, Literal, Selection, Value};
@@ -577,7 +577,7 @@ impl Lowerer {
         }
         if let Some(c) = &q.filter {
             self.out.push_str(" WHERE ");
-            self.cond(c, false, true, 0);
+            self.cond(c, false, 0);
         }
         self.order_by(&q.order_by, q.limit.is_some() || q.offset.is_some());
         if let Some(limit) = q.limit {
@@ -739,9 +739,7 @@ impl Lowerer {
     /// Writes `c` under `neg` `NOT`s in negation normal form ([`Leaf`]),
     /// each predicate null-guarded where SOQL's two-valued NULL logic would
     /// make it TRUE on NULL (R64).
-    /// `guard: false` when a following operand writes this predicate's guard
-    /// ([`Leaf::guard_shared`]).
-    fn cond(&mut self, c: &Cond<'_>, neg: bool, guard: bool, depth: usize) {
+    fn cond(&mut self, c: &Cond<'_>, neg: bool, depth: usize) {
         if depth >= MAX_DEPTH {
             if !self.too_deep {
                 self.too_deep = true;
@@ -753,7 +751,7 @@ impl Lowerer {
             return;
         }
         match c {
-            Cond::Not { operand, .. } => self.cond(operand, !neg, guard, depth + 1),
+            Cond::Not { operand, .. } => self.cond(operand, !neg, depth + 1),
             Cond::And { operands, span } | Cond::Or { operands, span } => {
                 if operands.is_empty() {
                     self.internal(*span, "an `AND` or `OR` without operands");
@@ -761,31 +759,34 @@ impl Lowerer {
                 }
                 // the connective as written, flipped under NOT (De Morgan)
                 let all = matches!(c, Cond::And { .. }) != neg;
-                for (i, o) in operands.iter().enumerate() {
+                for (i, o) in super::operands(operands, all, neg).enumerate() {
                     if i > 0 {
                         self.out.push_str(if all { " AND " } else { " OR " });
                     }
                     // SOQL has no AND/OR precedence: a group of the other
                     // connective needs parentheses.
-                    let paren = Shape::of(o, neg).paren_in(all);
-                    let guard = !(all && Leaf::guard_shared(o, operands.get(i + 1), neg));
-                    if paren {
+                    if o.paren {
                         self.out.push('(');
                     }
-                    self.cond(o, neg, guard, depth + 1);
-                    if paren {
+                    match o.leaf {
+                        Some(leaf) => self.leaf(leaf, o.guard, o.cond.span()),
+                        None => self.cond(o.cond, o.neg, depth + 1),
+                    }
+                    if o.paren {
                         self.out.push(')');
                     }
                 }
             }
             leaf => {
                 if let Some(leaf) = Leaf::fold(leaf, neg) {
-                    self.leaf(leaf, guard, c.span());
+                    self.leaf(leaf, true, c.span());
                 }
             }
         }
     }
 
+    /// Writes a predicate; `guard: false` when a following operand writes
+    /// its null guard.
     fn leaf(&mut self, leaf: Leaf<'_, '_>, guard: bool, span: Span) {
         let field = leaf.field();
         let ok = self.field_ok(field);
