@@ -48,7 +48,7 @@ pub mod backend;
 pub mod error;
 pub mod eval;
 pub mod ir;
-#[doc(hidden)]
+#[cfg(feature = "fuzzing")]
 pub mod oracle;
 mod parser;
 pub mod span;
