@@ -80,7 +80,8 @@
 //! (<https://developer.salesforce.com/docs/atlas.en-us.soql_sosl.meta/soql_sosl/sforce_api_calls_soql_null.htm>;
 //! Salesforce booleans are never NULL), so on a field known to be boolean
 //! `IS NULL` is written `Id = null` (never true) and `IS NOT NULL` `Id != null`
-//! (always), and on a field of unknown type warning `B007` says so; and a
+//! (always), and on a field of unknown type warning `B007` says so (once per
+//! query); and a
 //! text field stores `''` as NULL (django-salesforce's wiki page "Empty
 //! strings in filters"), so `f = ''` and `''` in an `IN` list would
 //! match the NULL rows and are rejected (`B008`; `!= ''` and `NOT IN ('')` are
@@ -167,7 +168,7 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Err
         errors: Vec::new(),
         warnings: Vec::new(),
         too_deep: false,
-        null_warned: Vec::new(),
+        null_warned: false,
     };
     l.query(q);
     if l.errors.is_empty() {
@@ -479,8 +480,9 @@ struct Lowerer {
     errors: Vec<Error>,
     warnings: Vec<Error>,
     too_deep: bool,
-    /// Fields already warned about with `B007`.
-    null_warned: Vec<String>,
+    /// Whether `B007` was given (once per query: it says what every
+    /// `IS [NOT] NULL` of it means).
+    null_warned: bool,
 }
 
 impl Lowerer {
@@ -805,22 +807,15 @@ impl Lowerer {
     /// Salesforce reads them as `= false` / `= true` ([`Self::leaf`] writes
     /// those exactly); when the field's type is unknown, warning `B007` says so.
     fn is_null(&mut self, field: &Field<'_>, negated: bool, span: Span) {
-        if field.ty.is_none() && !self.null_warned.iter().any(|f| *f == field.path) {
-            // once per field: the warning says what every such test means
-            self.null_warned.push(field.path.to_string());
+        if field.ty.is_none() && !self.null_warned {
+            self.null_warned = true;
             self.warnings.push(
                 Error::new(
                     Code::SoqlBooleanNull,
                     span,
-                    format!(
-                        "if `{}` is a boolean field, salesforce reads `{}` as `{} = {}`",
-                        shown(&field.path),
-                        if negated { "IS NOT NULL" } else { "IS NULL" },
-                        shown(&field.path),
-                        if negated { "true" } else { "false" },
-                    ),
+                    "on a boolean field salesforce reads `IS NULL` as `= false` and `IS NOT NULL` as `= true`",
                 )
-                .with_help("salesforce booleans are never null: compare a checkbox with TRUE or FALSE instead"),
+                .with_help("salesforce booleans are never null: compare a checkbox with TRUE or FALSE; this holds for every `IS [NOT] NULL` of the query whose field is boolean"),
             );
         }
         self.out
@@ -2629,14 +2624,14 @@ mod tests {
         .unwrap();
         assert_eq!(
             w[0].message,
-            "if `IsActive` is a boolean field, salesforce reads `IS NOT NULL` as `IsActive = true`"
+            "on a boolean field salesforce reads `IS NULL` as `= false` and `IS NOT NULL` as `= true`"
         );
         assert!(w[0].help.is_some());
         assert!(warning_codes("SELECT Id FROM Account WHERE a = 1").is_empty());
-        // one warning per field
+        // one warning per query, at the first such test
         assert_eq!(
             warning_codes("SELECT Id FROM Account WHERE a IS NULL OR a IS NOT NULL OR b IS NULL"),
-            ["B007", "B007"]
+            ["B007"]
         );
         // a field known to be boolean (as a schema will say): never NULL on salesforce
         let typed = |ty, negated| {
