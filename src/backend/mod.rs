@@ -158,6 +158,7 @@ pub(crate) enum Leaf<'c, 'a> {
 impl<'c, 'a> Leaf<'c, 'a> {
     /// The predicate `c` under `neg` (an odd number of `NOT`s above it);
     /// `None` for `AND`, `OR` and `NOT`.
+    #[inline]
     pub(crate) fn fold(c: &'c ir::Cond<'a>, neg: bool) -> Option<Self> {
         use ir::Cond;
         Some(match c {
@@ -258,6 +259,7 @@ pub(crate) struct Operand<'c, 'a> {
 
 /// The operands of a group joining with `AND` (`all`) or `OR`, under `neg`,
 /// each folded once (with one operand of lookahead for shared guards).
+#[inline]
 pub(crate) fn operands<'c, 'a>(
     ops: &'c [ir::Cond<'a>],
     all: bool,
