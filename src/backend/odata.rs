@@ -2,8 +2,8 @@
 //! Web API `GET` request ([`ODataRequest`]): entity set, `$select`, `$expand`,
 //! `$filter`, `$orderby`, `$top`, headers and a client-side paging plan.
 //!
-//! Sources are the sections of `shared/research/dynamics-odata.md` (cited as
-//! §n) and `shared/research/odata-oracles.md` §4 (cited as oracles §4).
+//! Sources are the sections of the project's research notes on the Dataverse
+//! Web API (cited as §n) and on OData test oracles (cited as oracles §n).
 //!
 //! # Request
 //!
@@ -24,19 +24,14 @@
 //!   `encodeURIComponent`'s set ([`URI_COMPONENT`]: everything but
 //!   `A–Z a–z 0–9 - _ . ! ~ * ' ( )`), so a space is `%20`, `+` is `%2B`, `&`
 //!   `%26`, `#` `%23`, `%` `%25`; names stay literal, pairs are joined by `&`.
-//!   Both forms are written side by side: checked names and fixed tokens
-//!   (`,` → `%2C`, ` asc` → `%20asc`, ` and ` → `%20and%20`) go straight
-//!   into both; only literal text is scanned, once, escaping it (quotes
-//!   doubled, wildcards bracketed, JSON escaped) and encoding it together.
 //! - **Headers** (§1): always `Accept: application/json`,
 //!   `OData-MaxVersion: 4.0`, `OData-Version: 4.0`; `If-None-Match: null` when
 //!   there is an `$expand` (§1: expanded collections are otherwise served from
 //!   cache; without metadata a single-valued navigation property cannot be told
 //!   from a collection-valued one, and the header is harmless for the former);
 //!   `Prefer: odata.maxpagesize=N` when the client pages (below). A
-//!   [`Headers`] value, not a map (nothing to allocate: the names and
-//!   most values are static text); it serialises as a JSON object with the
-//!   names in sorted order, so the JSON is deterministic.
+//!   [`Headers`] value; it serialises as a JSON object with the names in
+//!   sorted order, so the JSON is deterministic.
 //! - **URL length** (§6): the URL (`entity_set?query_string` plus
 //!   [`SERVICE_ROOT_RESERVE`] characters for `https://<org>…/api/data/v9.2/`)
 //!   must not exceed `Limits::dynamics_max_url_chars` (default [`MAX_URL_LEN`] = 32,768 characters), else `B026`.
@@ -156,19 +151,18 @@
 //! `systemuserid`), else `<table>id` with warning `B028`.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
-use std::fmt;
+use std::fmt::{self, Write as _};
 
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use serde::Serialize;
 
-use super::{push_u64, Leaf, BAD, DIGIT, DOT, IDENT, LETTER};
+use super::Leaf;
 
 use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
+use crate::options::Options;
 use crate::span::Span;
-use crate::Options;
 
 /// The characters `encodeURIComponent` leaves alone are `A–Z a–z 0–9` and
 /// `- _ . ! ~ * ' ( )`; everything else is percent-encoded (§4.1).
@@ -216,8 +210,7 @@ pub const MAX_IN_VALUE_CHARS: usize = 850;
 /// leading slash).
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ODataRequest {
-    /// The entity set: the resource path segment, e.g. `accounts` (borrowed
-    /// from the built-in map when the table is in it).
+    /// The entity set: the resource path segment, e.g. `accounts`.
     pub entity_set: Cow<'static, str>,
     /// The query options, decoded.
     pub query: QueryOptions,
@@ -236,143 +229,76 @@ pub struct ODataRequest {
 /// The OData system query options, in the order they are emitted.
 pub const OPTION_NAMES: [&str; 5] = ["$select", "$expand", "$filter", "$orderby", "$top"];
 
-/// What starts each option of [`OPTION_NAMES`] in the options text: `name=`
-/// when it is the first, `&name=` after another. (Constants, so that
-/// appending one, with `k` known, is a fixed-size copy.)
-const OPTION_STARTS: [(&str, &str); 5] = [
-    ("$select=", "&$select="),
-    ("$expand=", "&$expand="),
-    ("$filter=", "&$filter="),
-    ("$orderby=", "&$orderby="),
-    ("$top=", "&$top="),
-];
-
-/// Index of `$select` in [`OPTION_NAMES`].
-const SELECT: usize = 0;
-/// Index of `$expand` in [`OPTION_NAMES`].
-const EXPAND: usize = 1;
-/// Index of `$filter` in [`OPTION_NAMES`].
-const FILTER: usize = 2;
-/// Index of `$orderby` in [`OPTION_NAMES`].
-const ORDERBY: usize = 3;
-/// Index of `$top` in [`OPTION_NAMES`].
-const TOP: usize = 4;
-
-/// Decoded OData system query options, in the order they are emitted. Each
-/// value is the text before percent-encoding (`$top` too is text); absent
-/// options are `None` (and left out of the JSON, which is an object keyed by
-/// option name).
-///
-/// The options live in one buffer, `$select=…&$filter=…` exactly as
-/// [`ODataRequest`]'s `Display` prints them after `?` ([`Self::as_str`]), so
-/// a request costs one allocation for all of them.
+/// Decoded OData system query options. Each value is the text before
+/// percent-encoding (`$top` too is text); absent options are `None` (and
+/// left out of the JSON, which is an object keyed by option name in
+/// [`OPTION_NAMES`] order).
 #[derive(Clone, Default, PartialEq, Eq)]
 pub struct QueryOptions {
-    /// `name=value` pairs joined by `&`, in [`OPTION_NAMES`] order.
-    text: String,
-    /// End of each option's value in `text`, by index in [`OPTION_NAMES`];
-    /// 0 when the option is absent (a present value ends after its `name=`).
-    ends: [usize; 5],
+    select: Option<String>,
+    expand: Option<String>,
+    filter: Option<String>,
+    orderby: Option<String>,
+    top: Option<String>,
 }
 
 impl QueryOptions {
     /// `$select`: comma-separated property names.
     pub fn select(&self) -> Option<&str> {
-        self.get(SELECT)
+        self.select.as_deref()
     }
 
     /// `$expand`: `nav($select=p,q),nav2($select=r)`.
     pub fn expand(&self) -> Option<&str> {
-        self.get(EXPAND)
+        self.expand.as_deref()
     }
 
     /// `$filter`: the boolean expression.
     pub fn filter(&self) -> Option<&str> {
-        self.get(FILTER)
+        self.filter.as_deref()
     }
 
     /// `$orderby`: `f asc,g desc`.
     pub fn orderby(&self) -> Option<&str> {
-        self.get(ORDERBY)
+        self.orderby.as_deref()
     }
 
     /// `$top`: the row count, as decimal text.
     pub fn top(&self) -> Option<&str> {
-        self.get(TOP)
-    }
-
-    /// The decoded `name=value` pairs joined by `&` (empty when there is no
-    /// option).
-    pub fn as_str(&self) -> &str {
-        &self.text
+        self.top.as_deref()
     }
 
     /// `true` when no option is present.
     pub fn is_empty(&self) -> bool {
-        self.text.is_empty()
+        self.pairs().next().is_none()
     }
 
     /// `(name, decoded value)` of each present option, in emission order.
     pub fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
-        (0..OPTION_NAMES.len()).filter_map(move |k| self.get(k).map(|v| (OPTION_NAMES[k], v)))
-    }
-
-    /// The byte range of option `k`'s value in `text`, when present: it
-    /// starts after the previous present option's value, `&` and `name=`.
-    fn range(&self, k: usize) -> Option<(usize, usize)> {
-        let end = *self.ends.get(k).filter(|&&e| e > 0)?;
-        let prev = self.ends[..k].iter().rev().copied().find(|&e| e > 0);
-        let start = prev.map_or(0, |p| p + 1) + OPTION_NAMES[k].len() + 1;
-        Some((start, end))
-    }
-
-    fn get(&self, k: usize) -> Option<&str> {
-        let (start, end) = self.range(k)?;
-        self.text.get(start..end)
-    }
-
-    /// Starts writing option `k` (which must come after every option
-    /// written so far): appends `&` unless first, then `name=`. Returns the
-    /// length before, for [`Self::close`].
-    ///
-    /// (The request is written by [`Emitter::open`], which writes both
-    /// buffers; this is its decoded half, for tests.)
-    #[cfg(test)]
-    fn open(&mut self, k: usize) -> usize {
-        let mark = self.text.len();
-        let (first, later) = OPTION_STARTS[k];
-        if mark > 0 {
-            self.text.push_str(later);
-        } else {
-            self.text.push_str(first);
-        }
-        mark
-    }
-
-    /// Ends option `k`, whose value has been appended to `text` since
-    /// [`Self::open`] returned `mark`. An empty value is removed again (the
-    /// option is absent) unless `keep_empty`.
-    fn close(&mut self, k: usize, mark: usize, keep_empty: bool) {
-        let value_start = mark + usize::from(mark > 0) + OPTION_NAMES[k].len() + 1;
-        if self.text.len() == value_start && !keep_empty {
-            self.text.truncate(mark);
-        } else {
-            self.ends[k] = self.text.len();
-        }
+        let values = [
+            &self.select,
+            &self.expand,
+            &self.filter,
+            &self.orderby,
+            &self.top,
+        ];
+        OPTION_NAMES
+            .into_iter()
+            .zip(values)
+            .filter_map(|(name, value)| Some((name, value.as_deref()?)))
     }
 
     /// The encoded query string: `name=value` pairs joined by `&`, each value
-    /// percent-encoded with [`URI_COMPONENT`].
+    /// percent-encoded with [`URI_COMPONENT`] (the names stay literal).
     pub fn encode(&self) -> String {
-        let mut out = String::with_capacity(self.text.len() + self.text.len() / 2);
-        // names, `=` and `&` are copied as they are; values are encoded
-        let mut from = 0;
-        for k in 0..OPTION_NAMES.len() {
-            if let Some((start, end)) = self.range(k) {
-                out.push_str(self.text.get(from..start).unwrap_or_default());
-                push_percent_encoded(&mut out, self.text.get(start..end).unwrap_or_default());
-                from = end;
+        let mut out = String::new();
+        for (name, value) in self.pairs() {
+            if !out.is_empty() {
+                out.push('&');
             }
+            out.push_str(name);
+            out.push('=');
+            out.extend(utf8_percent_encode(value, URI_COMPONENT));
         }
         out
     }
@@ -405,9 +331,6 @@ pub struct Headers {
     prefer: Option<Cow<'static, str>>,
 }
 
-/// The `Prefer` value for pages of [`MAX_PAGE_SIZE`] rows, the usual one.
-const PREFER_MAX_PAGE_SIZE: &str = "odata.maxpagesize=5000";
-
 impl Headers {
     /// `(name, value)` of each header, sorted by name.
     pub fn iter(&self) -> impl Iterator<Item = (&'static str, &str)> {
@@ -430,7 +353,7 @@ impl Headers {
 
     /// The number of headers.
     pub fn len(&self) -> usize {
-        3 + usize::from(self.if_none_match) + usize::from(self.prefer.is_some())
+        self.iter().count()
     }
 
     /// Always `false`: the three standard headers are always sent.
@@ -441,12 +364,10 @@ impl Headers {
     /// `Prefer: odata.maxpagesize=<n>`.
     fn prefer_page_size(n: u64) -> Cow<'static, str> {
         if n == MAX_PAGE_SIZE {
-            return Cow::Borrowed(PREFER_MAX_PAGE_SIZE);
+            Cow::Borrowed("odata.maxpagesize=5000")
+        } else {
+            Cow::Owned(format!("odata.maxpagesize={n}"))
         }
-        let mut v = String::with_capacity(PREFER_MAX_PAGE_SIZE.len() + 16);
-        v.push_str("odata.maxpagesize=");
-        push_u64(&mut v, n);
-        Cow::Owned(v)
     }
 }
 
@@ -462,352 +383,12 @@ impl Serialize for Headers {
     }
 }
 
-/// `n` in decimal, written at the end of `buf` (a `u64` has at most 20
-/// digits): for text that goes to both of the [`Emitter`]'s buffers; a
-/// single buffer uses [`push_u64`].
-fn u64_digits(mut n: u64, buf: &mut [u8; 20]) -> &str {
-    let mut i = buf.len();
-    while let Some(d) = i.checked_sub(1).and_then(|j| buf.get_mut(j)) {
-        *d = b'0' + (n % 10) as u8;
-        i -= 1;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(buf.get(i..).unwrap_or_default()).unwrap_or_default()
-}
-
-/// The bytes [`URI_COMPONENT`] leaves alone, as a table.
-const KEEP: [bool; 256] = {
-    let mut t = [false; 256];
-    let mut b = 0;
-    while b < 128 {
-        let c = b as u8;
-        t[b] = c.is_ascii_alphanumeric()
-            || matches!(
-                c,
-                b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
-            );
-        b += 1;
-    }
-    t
-};
-
-/// `%00%01…%FF`: the encoded form of byte `b` is `PERCENT[3 * b..3 * b + 3]`
-/// (upper-case hex, as `percent_encoding` writes it).
-const PERCENT: &str = {
-    const HEX: &[u8; 16] = b"0123456789ABCDEF";
-    const BYTES: [u8; 768] = {
-        let mut t = [0; 768];
-        let mut b = 0;
-        while b < 256 {
-            t[3 * b] = b'%';
-            t[3 * b + 1] = HEX[b >> 4];
-            t[3 * b + 2] = HEX[b & 0xf];
-            b += 1;
-        }
-        t
-    };
-    match std::str::from_utf8(&BYTES) {
-        Ok(s) => s,
-        Err(_) => panic!("ASCII"),
-    }
-};
-
-/// The encoded form `%XX` of byte `b`.
-fn percent(b: u8) -> &'static str {
-    let i = 3 * usize::from(b);
-    PERCENT.get(i..i + 3).unwrap_or_default()
-}
-
-/// Appends `v` percent-encoded with [`URI_COMPONENT`], as
-/// `utf8_percent_encode(v, URI_COMPONENT)` does: runs of bytes left alone are
-/// copied in one piece, every other byte (all non-ASCII ones included) is
-/// written `%XX`.
-fn push_percent_encoded(out: &mut String, v: &str) {
-    let bytes = v.as_bytes();
-    let mut from = 0;
-    for (i, &b) in bytes.iter().enumerate() {
-        if KEEP[usize::from(b)] {
-            continue;
-        }
-        // `from..i` holds ASCII bytes only, so both ends are char boundaries.
-        out.push_str(v.get(from..i).unwrap_or_default());
-        out.push_str(percent(b));
-        from = i + 1;
-    }
-    out.push_str(v.get(from..).unwrap_or_default());
-}
-
-/// How literal text is escaped inside `$filter` (§3.2, §3.3, §4), as a
-/// mask of [`LITERAL`] classes: the bytes to replace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Escape {
-    /// Nothing: numbers and other text written as they are.
-    None = 0,
-    /// An OData string: `'` doubled.
-    Quote = QUOTE as isize,
-    /// A `contains`/`startswith`/`endswith` keyword: `'` doubled and the
-    /// T-SQL wildcards `%` `_` `[` bracketed.
-    Like = (QUOTE | WILDCARD) as isize,
-    /// A JSON string's content: `\` `"` and controls escaped.
-    Json = JSON as isize,
-}
-
-/// [`LITERAL`] class of a byte that [`URI_COMPONENT`] encodes.
-const ENCODE: u8 = 1;
-/// [`LITERAL`] class of `'`.
-const QUOTE: u8 = 2;
-/// [`LITERAL`] class of `%` `_` `[`.
-const WILDCARD: u8 = 4;
-/// [`LITERAL`] class of `"` `\`, U+0000–U+001F and U+007F.
-const JSON: u8 = 8;
-
-/// The classes of each byte of literal text: whether it is percent-encoded
-/// ([`ENCODE`]) and which [`Escape`]s replace it.
-const LITERAL: [u8; 256] = {
-    let mut t = [0; 256];
-    let mut b = 0;
-    while b < 256 {
-        let c = b as u8;
-        let mut class = if KEEP[b] { 0 } else { ENCODE };
-        if c == b'\'' {
-            class |= QUOTE;
-        }
-        if matches!(c, b'%' | b'_' | b'[') {
-            class |= WILDCARD;
-        }
-        if c == b'"' || c == b'\\' || c < b' ' || c == 0x7f {
-            class |= JSON;
-        }
-        t[b] = class;
-        b += 1;
-    }
-    t
-};
-
-/// The replacement of byte `b` under `escape` (whose class it has), decoded
-/// and percent-encoded. JSON controls are `\u00XX` (lower-case hex, as
-/// written before); only their decoded form is built here.
-fn escaped(escape: Escape, b: u8) -> (&'static str, &'static str) {
-    match (escape, b) {
-        (_, b'\'') => ("''", "''"),
-        (Escape::Like, b'%') => ("[%]", "%5B%25%5D"),
-        (Escape::Like, b'_') => ("[_]", "%5B_%5D"),
-        (Escape::Like, b'[') => ("[[]", "%5B%5B%5D"),
-        (Escape::Json, b'"') => ("\\\"", "%5C%22"),
-        (Escape::Json, b'\\') => ("\\\\", "%5C%5C"),
-        _ => ("", ""),
-    }
-}
-
-/// The decoded options and the query string, written side by side: names
-/// (checked, so nothing in them is encoded) and fixed tokens are appended to
-/// both, with the tokens' encoded forms written out; only text from the
-/// query (literals, the `$filter`) is scanned and encoded.
-struct Emitter {
-    query: QueryOptions,
-    encoded: String,
-}
-
-/// Where an option started in both buffers, for [`Emitter::close`].
-#[derive(Clone, Copy)]
-struct Mark {
-    decoded: usize,
-    encoded: usize,
-}
-
-impl Emitter {
-    fn with_capacity(decoded: usize) -> Self {
-        Emitter {
-            query: QueryOptions {
-                text: String::with_capacity(decoded),
-                ends: [0; 5],
-            },
-            encoded: String::with_capacity(decoded + decoded / 2),
-        }
-    }
-
-    /// Starts option `k` in both buffers (see [`QueryOptions::open`]).
-    /// Inlined, so that `k` is a constant and the name's copies are too.
-    #[inline(always)]
-    fn open(&mut self, k: usize) -> Mark {
-        // (both buffers are empty or neither is; one branch for both)
-        let (first, later) = OPTION_STARTS[k];
-        let encoded = self.encoded.len();
-        let decoded = self.query.text.len();
-        if encoded > 0 {
-            self.encoded.push_str(later);
-            self.query.text.push_str(later);
-        } else {
-            self.encoded.push_str(first);
-            self.query.text.push_str(first);
-        }
-        Mark { decoded, encoded }
-    }
-
-    /// Ends option `k` in both buffers (see [`QueryOptions::close`]).
-    fn close(&mut self, k: usize, mark: Mark, keep_empty: bool) {
-        self.query.close(k, mark.decoded, keep_empty);
-        if self.query.text.len() == mark.decoded {
-            self.encoded.truncate(mark.encoded);
-        }
-    }
-
-    /// The decoded length so far.
-    fn len(&self) -> usize {
-        self.query.text.len()
-    }
-
-    /// Appends a name, which is the same encoded once checked (a request is
-    /// only returned when every name passed; `request` compares the result
-    /// with [`QueryOptions::encode`] in debug builds).
-    fn name(&mut self, name: &str) {
-        self.query.text.push_str(name);
-        self.encoded.push_str(name);
-    }
-
-    /// Appends a fixed token: `decoded` and its encoded form.
-    fn token(&mut self, decoded: &str, encoded: &str) {
-        self.query.text.push_str(decoded);
-        self.encoded.push_str(encoded);
-    }
-
-    /// Appends literal text escaped by `escape`, and its encoded form, in
-    /// one scan: a run of bytes that need neither is copied whole to both
-    /// buffers; a byte that only needs encoding ends the run in the encoded
-    /// buffer alone (so the decoded one copies non-ASCII text in runs too).
-    #[inline]
-    fn text(&mut self, s: &str, escape: Escape) {
-        let mask = ENCODE | escape as u8;
-        let bytes = s.as_bytes();
-        // decoded and encoded text written up to `decoded_from` and `encoded_from`
-        let (mut decoded_from, mut encoded_from) = (0, 0);
-        for (i, &b) in bytes.iter().enumerate() {
-            let class = LITERAL[usize::from(b)] & mask;
-            if class == 0 {
-                continue;
-            }
-            // Every byte with a class other than ENCODE alone is ASCII, and
-            // `encoded_from..i` holds bytes left alone (ASCII) only, so each
-            // slice below is taken at char boundaries.
-            self.encoded
-                .push_str(s.get(encoded_from..i).unwrap_or_default());
-            encoded_from = i + 1;
-            if class == ENCODE {
-                self.encoded.push_str(percent(b));
-                continue;
-            }
-            self.query
-                .text
-                .push_str(s.get(decoded_from..i).unwrap_or_default());
-            decoded_from = i + 1;
-            let (decoded, encoded) = escaped(escape, b);
-            if decoded.is_empty() {
-                self.json_control(b);
-            } else {
-                self.query.text.push_str(decoded);
-                self.encoded.push_str(encoded);
-            }
-        }
-        self.query
-            .text
-            .push_str(s.get(decoded_from..).unwrap_or_default());
-        self.encoded
-            .push_str(s.get(encoded_from..).unwrap_or_default());
-    }
-
-    /// `\u00XX` for a control character in a JSON string (lower-case hex),
-    /// encoded `%5Cu00XX`.
-    #[cold]
-    fn json_control(&mut self, b: u8) {
-        const HEX: &[u8; 16] = b"0123456789abcdef";
-        let hex = [
-            char::from(HEX[usize::from(b >> 4)]),
-            char::from(HEX[usize::from(b & 0xf)]),
-        ];
-        self.query.text.push_str("\\u00");
-        self.encoded.push_str("%5Cu00");
-        for c in hex {
-            self.query.text.push(c);
-            self.encoded.push(c);
-        }
-    }
-
-    /// A checked property path with `/` between segments (§2); `checked`
-    /// says whether it is a plain name, copied without looking for `.`.
-    fn path(&mut self, f: &Field<'_>, checked: Checked) {
-        if checked == Checked::Name || !f.path.as_bytes().contains(&b'.') {
-            self.name(&f.path);
-            return;
-        }
-        for (i, seg) in f.segments().enumerate() {
-            if i > 0 {
-                self.token("/", "%2F");
-            }
-            self.name(seg);
-        }
-    }
-
-    /// A typed literal in `$filter` (§4).
-    fn literal(&mut self, l: &Literal<'_>) {
-        match l {
-            Literal::String(s) => {
-                self.token("'", "'");
-                self.text(s, Escape::Quote);
-                self.token("'", "'");
-            }
-            Literal::Number(n) => self.text(n, Escape::None),
-            Literal::Bool(b) => self.name(if *b { "true" } else { "false" }),
-            Literal::Date(_) | Literal::DateTime(_) => self.temporal(l),
-        }
-    }
-
-    /// A `PropertyValues` element: a JSON string (§3.2).
-    fn json_value(&mut self, l: &Literal<'_>) {
-        self.token("\"", "%22");
-        match l {
-            Literal::String(s) => self.text(s, Escape::Json),
-            Literal::Number(n) => self.text(n, Escape::None),
-            Literal::Bool(b) => self.name(if *b { "true" } else { "false" }),
-            Literal::Date(_) | Literal::DateTime(_) => self.temporal(l),
-        }
-        self.token("\"", "%22");
-    }
-
-    /// A date (`2024-12-31`) or datetime (`2018-02-23T03:05:45Z`, with its
-    /// zone as written): formatted into the decoded text, then encoded.
-    fn temporal(&mut self, l: &Literal<'_>) {
-        use fmt::Write as _;
-        let from = self.len();
-        match l {
-            Literal::Date(d) => {
-                let _ = write!(self.query.text, "{d}");
-            }
-            Literal::DateTime(dt) => {
-                let _ = dt.write_iso(&mut self.query.text, true);
-            }
-            _ => {}
-        }
-        self.encode_since(from);
-    }
-
-    /// Encodes what was appended to the decoded text since `from`.
-    fn encode_since(&mut self, from: usize) {
-        push_percent_encoded(
-            &mut self.encoded,
-            self.query.text.get(from..).unwrap_or_default(),
-        );
-    }
-}
-
 impl fmt::Display for ODataRequest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.entity_set)?;
-        if !self.query.is_empty() {
-            f.write_str("?")?;
-            f.write_str(self.query.as_str())?;
+        for (i, (name, value)) in self.query.pairs().enumerate() {
+            f.write_str(if i == 0 { "?" } else { "&" })?;
+            write!(f, "{name}={value}")?;
         }
         Ok(())
     }
@@ -816,74 +397,28 @@ impl fmt::Display for ODataRequest {
 /// Lowers a validated query to a Dataverse Web API request, with the
 /// backend's warnings (`B027`, `B028`). Reports every problem found, not just
 /// the first.
-#[inline(never)]
 pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(ODataRequest, Vec<Error>), Errors> {
-    let mut l = Lowerer {
+    Lowerer {
         q,
         options,
         errors: Vec::new(),
         warnings: Vec::new(),
         conditions: 0,
         table: None,
-    };
-    // (the request is built in the result, not moved into it)
-    l.request()
+    }
+    .request()
 }
 
-impl Lowerer<'_, '_, '_> {
-    /// The errors found, sorted by position, then the warnings; an internal
-    /// error when there is none.
-    #[cold]
-    #[inline(never)]
-    fn failure(&mut self) -> Errors {
-        if self.errors.is_empty() {
-            self.errors.push(Error::new(
-                Code::Internal,
-                self.q.object.span,
-                "the dynamics backend produced no request and no error",
-            ));
-        }
-        self.errors.sort_by_key(|e| (e.span.start, e.span.end));
-        let mut all = std::mem::take(&mut self.errors);
-        all.append(&mut self.warnings);
-        Errors(all)
-    }
-}
 // ---- built-in table map ---------------------------------------------------
 
-/// A standard table of the built-in map.
-struct Builtin {
-    /// Logical name, e.g. `account`.
-    logical: &'static str,
-    /// Entity set name, e.g. `accounts`.
-    set: &'static str,
-    /// Primary key, e.g. `accountid`.
-    key: &'static str,
-    /// The help of `B027` when a name matches this entry only ignoring case
-    /// (static text, so the warning costs one allocation, its message).
-    case_help: &'static str,
-}
-
-/// Builds [`TABLES`] from `(logical name, entity set name, primary key)`
-/// triples, with each entry's [`Builtin::case_help`].
-macro_rules! builtin_tables {
-    ($(($logical:literal, $set:literal, $key:literal)),* $(,)?) => {
-        &[$(Builtin {
-            logical: $logical,
-            set: $set,
-            key: $key,
-            case_help: concat!(
-                "names are case-sensitive: the built-in map has `", $logical, "` → `", $set,
-                "`; or set the entity set (`Options::entity_set`, `--entity-set`)"
-            ),
-        }),*]
-    };
-}
+/// A standard table of the built-in map: (logical name, entity set name,
+/// primary key), e.g. `("account", "accounts", "accountid")`.
+type Builtin = (&'static str, &'static str, &'static str);
 
 /// Standard tables, sorted by logical name (§1, §5; TBL); every name is
 /// lower case, and no entity set name is another entry's logical name
 /// (both checked by a test). Activities share the key `activityid`.
-const TABLES: &[Builtin] = builtin_tables![
+const TABLES: &[Builtin] = &[
     ("account", "accounts", "accountid"),
     ("accountleads", "accountleadscollection", "accountleadid"),
     ("activityparty", "activityparties", "activitypartyid"),
@@ -907,7 +442,7 @@ const TABLES: &[Builtin] = builtin_tables![
     (
         "knowledgearticle",
         "knowledgearticles",
-        "knowledgearticleid"
+        "knowledgearticleid",
     ),
     ("lead", "leads", "leadid"),
     ("letter", "letters", "activityid"),
@@ -916,7 +451,7 @@ const TABLES: &[Builtin] = builtin_tables![
     (
         "opportunityproduct",
         "opportunityproducts",
-        "opportunityproductid"
+        "opportunityproductid",
     ),
     ("organization", "organizations", "organizationid"),
     ("phonecall", "phonecalls", "activityid"),
@@ -934,141 +469,57 @@ const TABLES: &[Builtin] = builtin_tables![
     (
         "transactioncurrency",
         "transactioncurrencies",
-        "transactioncurrencyid"
+        "transactioncurrencyid",
     ),
     ("usersettings", "usersettingscollection", "systemuserid"),
 ];
 
-/// Slots of [`BY_NAME`]: a power of two, three times the number of names,
-/// so that a lookup usually reads one slot, at most a few.
-const NAME_SLOTS: usize = 256;
-
-/// Hash of a name ignoring ASCII case (FNV-1a over the bytes with `0x20`
-/// set, which names equal ignoring case share), as a [`BY_NAME`] slot.
-const fn name_slot(b: &[u8]) -> u8 {
-    let mut h: u32 = 0x811c_9dc5;
-    let mut i = 0;
-    while i < b.len() {
-        h = (h ^ (b[i] | 0x20) as u32).wrapping_mul(0x0100_0193);
-        i += 1;
-    }
-    (h >> 24) as u8
-}
-
-/// Every logical and entity set name of [`TABLES`], by [`name_slot`] with
-/// linear probing: `0` for an empty slot, else `1 + 2 × index`, plus 1 for
-/// the entity set name (built at compile time).
-const BY_NAME: [u8; NAME_SLOTS] = {
-    assert!(2 * TABLES.len() < NAME_SLOTS / 2 && 2 * TABLES.len() + 1 < 256);
-    let mut t = [0u8; NAME_SLOTS];
-    let mut i = 0;
-    while i < 2 * TABLES.len() {
-        let e = &TABLES[i / 2];
-        let name = if i % 2 == 0 { e.logical } else { e.set };
-        let mut slot = name_slot(name.as_bytes());
-        while t[slot as usize] != 0 {
-            slot = slot.wrapping_add(1);
-        }
-        t[slot as usize] = (i + 1) as u8;
-        i += 1;
-    }
-    t
-};
-
-/// The built-in entry whose logical name, else entity-set name, matches
-/// `name` ignoring ASCII case, and whether it matched exactly (as written).
-///
-/// One hash and usually one comparison. Since every built-in name is lower
-/// case and the logical and entity set names are all distinct ignoring case
-/// (no entity set name is another entry's logical name), at most one name
-/// matches, and it is the one an exact search (logical, then set) finds
-/// whenever that one finds any.
+/// The built-in entry whose logical name, else entity set name, is `name`
+/// (`true`); else the one with a name equal to `name` ignoring ASCII case
+/// (`false`; the names are distinct ignoring case, so there is at most one).
 fn table_lookup(name: &str) -> Option<(&'static Builtin, bool)> {
-    let mut slot = name_slot(name.as_bytes());
-    loop {
-        // (the table has empty slots, so the probe ends)
-        let v = usize::from(BY_NAME[usize::from(slot)]).checked_sub(1)?;
-        let e = TABLES.get(v / 2)?;
-        let candidate = if v % 2 == 0 { e.logical } else { e.set };
-        if candidate.eq_ignore_ascii_case(name) {
-            return Some((e, candidate == name));
-        }
-        slot = slot.wrapping_add(1);
+    let exact = TABLES
+        .binary_search_by(|e| e.0.cmp(name))
+        .ok()
+        .and_then(|i| TABLES.get(i))
+        .or_else(|| TABLES.iter().find(|e| e.1 == name));
+    if let Some(e) = exact {
+        return Some((e, true));
     }
+    TABLES
+        .iter()
+        .find(|e| e.0.eq_ignore_ascii_case(name) || e.1.eq_ignore_ascii_case(name))
+        .map(|e| (e, false))
 }
 
 /// English plural of an ASCII name (§1's heuristic): consonant + `y` → `ies`;
 /// `s x z ch sh` → `+es`; else `+s`.
 fn pluralize(name: &str) -> String {
-    let mut out = String::with_capacity(name.len() + 3);
-    let b = name.as_bytes();
-    let lower_at = |back: usize| {
-        b.len()
-            .checked_sub(back)
-            .and_then(|i| b.get(i))
-            .map(u8::to_ascii_lowercase)
-    };
     if let Some(stem) = name.strip_suffix(['y', 'Y']) {
         let before = stem.chars().last().map(|c| c.to_ascii_lowercase());
         if before.is_some_and(|c| c.is_ascii_alphabetic() && !"aeiou".contains(c)) {
-            out.push_str(stem);
-            out.push_str("ies");
-            return out;
+            return format!("{stem}ies");
         }
     }
-    out.push_str(name);
-    let sibilant = matches!(lower_at(1), Some(b's' | b'x' | b'z'))
-        || (lower_at(1) == Some(b'h') && matches!(lower_at(2), Some(b'c' | b's')));
-    out.push_str(if sibilant { "es" } else { "s" });
-    out
+    let lower = name.to_ascii_lowercase();
+    if ["s", "x", "z", "ch", "sh"]
+        .iter()
+        .any(|e| lower.ends_with(e))
+    {
+        format!("{name}es")
+    } else {
+        format!("{name}s")
+    }
 }
+
 // ---- identifiers ------------------------------------------------------------
 
 /// Words an OData 4.0 expression parser reads as operators or literals
-/// (URLCONV §5.1.1, ABNF), compared ignoring case.
+/// (URLCONV §5.1.1, ABNF), compared ignoring case; sorted.
 const RESERVED: &[&str] = &[
     "add", "all", "and", "any", "asc", "desc", "div", "divby", "eq", "false", "ge", "gt", "has",
     "in", "inf", "le", "lt", "mod", "mul", "nan", "ne", "not", "null", "or", "sub", "true",
 ];
-
-/// A keyword as a number: its bytes, lower case, big-endian (`"eq"` is
-/// `0x6571`); distinct words of at most 8 letters give distinct numbers.
-const fn packed(w: &[u8]) -> u64 {
-    let mut key = 0;
-    let mut i = 0;
-    while i < w.len() {
-        key = key << 8 | (w[i] | 0x20) as u64;
-        i += 1;
-    }
-    key
-}
-
-/// Multiplier of the perfect hash of [`RESERVED`] into [`KEYWORDS`]: the
-/// top 6 bits of `packed(word) * KEYWORD_HASH` differ for every keyword
-/// (found by a search; checked at compile time).
-const KEYWORD_HASH: u64 = 0x4131_bb5d_7200_bbd1;
-
-/// Slot of a packed word in [`KEYWORDS`].
-const fn keyword_slot(key: u64) -> usize {
-    (key.wrapping_mul(KEYWORD_HASH) >> 58) as usize
-}
-
-/// [`RESERVED`], packed, each at its [`keyword_slot`]; 0 in empty slots (no
-/// name packs to 0). A name is a keyword exactly when its slot holds it.
-const KEYWORDS: [u64; 64] = {
-    let mut t = [0; 64];
-    let mut i = 0;
-    while i < RESERVED.len() {
-        let w = RESERVED[i].as_bytes();
-        assert!(w.len() >= 2 && w.len() <= 5, "keywords are 2 to 5 letters");
-        let key = packed(w);
-        let slot = keyword_slot(key);
-        assert!(t[slot] == 0, "KEYWORD_HASH must be a perfect hash");
-        t[slot] = key;
-        i += 1;
-    }
-    t
-};
 
 /// Why a name is not a Dataverse identifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -1079,54 +530,25 @@ enum Problem {
     Keyword,
 }
 
-/// The union of the [`IDENT`] classes of the bytes of `b`: one table load
-/// and one `or` a byte, with no other dependency between bytes.
-#[inline]
-fn classes(b: &[u8]) -> u8 {
-    b.iter().fold(0, |acc, &c| acc | IDENT[usize::from(c)])
-}
-
 /// `None` when `s` matches `[A-Za-z_][A-Za-z0-9_]*` and is not a keyword.
-#[inline]
 fn ident_problem(s: &str) -> Option<Problem> {
-    name_problem(s, classes(s.as_bytes()))
-}
-
-/// [`ident_problem`] of `s`, whose bytes' [`classes`] are `classes`.
-///
-/// A name is only looked up as a keyword when it is 2 to 5 letters (every
-/// keyword is), in a perfect-hash table (one probe).
-#[inline]
-fn name_problem(s: &str, classes: u8) -> Option<Problem> {
-    let b = s.as_bytes();
-    let Some(&first) = b.first() else {
+    let Some(first) = s.chars().next() else {
         return Some(Problem::Empty);
     };
-    if IDENT[usize::from(first)] == DIGIT {
+    if first.is_ascii_digit() {
         return Some(Problem::Digit);
     }
-    if classes & (BAD | DOT) != 0 {
-        return Some(first_bad_char(s));
+    if let Some(c) = s
+        .chars()
+        .find(|&c| !(c.is_ascii_alphanumeric() || c == '_'))
+    {
+        return Some(Problem::Char(c));
     }
-    if classes == LETTER && (2..=5).contains(&b.len()) {
-        let key = packed(b);
-        if KEYWORDS[keyword_slot(key)] == key {
-            return Some(Problem::Keyword);
-        }
-    }
-    None
-}
-
-/// The problem of a name with a byte no name contains: that byte starts a
-/// character (every byte before it is ASCII), which is reported.
-#[cold]
-#[inline(never)]
-fn first_bad_char(s: &str) -> Problem {
-    let i = s
-        .bytes()
-        .position(|c| IDENT[usize::from(c)] & (BAD | DOT) != 0)
-        .unwrap_or_default();
-    Problem::Char(s.get(i..).and_then(|t| t.chars().next()).unwrap_or('\0'))
+    let lower = s.bytes().map(|b| b.to_ascii_lowercase());
+    RESERVED
+        .binary_search_by(|k| k.bytes().cmp(lower.clone()))
+        .is_ok()
+        .then_some(Problem::Keyword)
 }
 
 fn char_desc(c: char) -> String {
@@ -1198,13 +620,12 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     fn request(&mut self) -> Result<(ODataRequest, Vec<Error>), Errors> {
         let q = self.q;
         self.resolve_table();
-        let mut out = Emitter::with_capacity(self.options_capacity());
-        self.selection(&mut out);
-        if let Some(c) = &q.filter {
-            let mark = out.open(FILTER);
+        let (select, expand) = self.selection();
+        let filter = q.filter.as_ref().map(|c| {
+            let mut out = String::new();
             self.cond(&mut out, c, false, None);
-            out.close(FILTER, mark, true);
-        }
+            out
+        });
         let max_conditions = self.options.limits.dynamics_max_conditions;
         if self.conditions > max_conditions {
             let span = q.filter.as_ref().map_or(q.object.span, Cond::span);
@@ -1221,26 +642,18 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             );
         }
         let plan = self.plan();
-        self.order_by(&mut out, plan.stable);
-        if let Some(n) = plan.top {
-            let mark = out.open(TOP);
-            // (digits need no encoding)
-            out.name(u64_digits(n, &mut [0; 20]));
-            out.close(TOP, mark, true);
-        }
-        let Emitter {
-            query,
-            encoded: query_string,
-        } = out;
+        let query = QueryOptions {
+            select,
+            expand,
+            filter,
+            orderby: self.order_by(plan.stable),
+            top: plan.top.map(|n| n.to_string()),
+        };
         let table = match self.table.take() {
             Some(t) if self.errors.is_empty() => t,
             _ => return Err(self.failure()),
         };
-        let headers = Headers {
-            if_none_match: query.expand().is_some(),
-            prefer: plan.page_size.map(Headers::prefer_page_size),
-        };
-        debug_assert_eq!(query_string, query.encode());
+        let query_string = query.encode();
         let question_mark = usize::from(!query_string.is_empty());
         let url_len =
             SERVICE_ROOT_RESERVE + table.entity_set.len() + question_mark + query_string.len();
@@ -1249,7 +662,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             self.errors.push(
                 Error::new(
                     Code::DynamicsUrlTooLong,
-                    self.whole_span(),
+                    self.q.span(),
                     format!("the dynamics request url is {url_len} characters, over dataverse's limit of {max_url}"),
                 )
                 .with_help(format!(
@@ -1260,63 +673,41 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         }
         let request = ODataRequest {
             entity_set: table.entity_set,
+            headers: Headers {
+                if_none_match: query.expand.is_some(),
+                prefer: plan.page_size.map(Headers::prefer_page_size),
+            },
             query,
             query_string,
-            headers,
             client_skip: plan.client_skip,
             client_take: plan.client_take,
         };
         Ok((request, std::mem::take(&mut self.warnings)))
     }
 
-    /// A capacity for the decoded options that most queries stay within:
-    /// the names as written, the `$filter` source with a quarter more for
-    /// escapes and function names, and room for option names, the primary
-    /// key and `$top`.
-    fn options_capacity(&self) -> usize {
-        let q = self.q;
-        let select = match &q.selection {
-            Selection::All { .. } => 0,
-            // `,` and, for a related property, `nav($select=…)`
-            Selection::Fields { fields } => fields.iter().map(|f| f.path.len() + 12).sum(),
-        };
-        let filter = q.filter.as_ref().map_or(0, |c| {
-            let n = c.span().end.saturating_sub(c.span().start);
-            n + n / 4 + 32
-        });
-        let order: usize = q.order_by.iter().map(|k| k.field.path.len() + 6).sum();
-        select + filter + order + 96
-    }
-
-    /// The span of everything the query mentions.
-    fn whole_span(&self) -> Span {
-        self.q.span()
+    /// The errors found, sorted by position, then the warnings; an internal
+    /// error when there is none.
+    fn failure(&mut self) -> Errors {
+        if self.errors.is_empty() {
+            self.errors.push(Error::new(
+                Code::Internal,
+                self.q.object.span,
+                "the dynamics backend produced no request and no error",
+            ));
+        }
+        self.errors.sort_by_key(|e| (e.span.start, e.span.end));
+        let mut all = std::mem::take(&mut self.errors);
+        all.append(&mut self.warnings);
+        Errors(all)
     }
 
     // ---- names ----
 
     /// Checks one name; reports `B020` and returns `false` when invalid.
     fn check_name(&mut self, name: &str, construct: &str, span: Span, from_literal: bool) -> bool {
-        match ident_problem(name) {
-            None => true,
-            Some(p) => {
-                self.name_error(name, p, construct, span, from_literal);
-                false
-            }
-        }
-    }
-
-    /// Reports `B020` for `name`.
-    #[cold]
-    #[inline(never)]
-    fn name_error(
-        &mut self,
-        name: &str,
-        p: Problem,
-        construct: &str,
-        span: Span,
-        from_literal: bool,
-    ) {
+        let Some(p) = ident_problem(name) else {
+            return true;
+        };
         let help = if from_literal {
             "a literal in the SELECT list is read as a property name; write the property name itself"
         } else {
@@ -1334,32 +725,17 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             )
             .with_help(help),
         );
+        false
     }
 
     /// Checks every segment of a property path, reporting each invalid one.
     fn check_field(&mut self, f: &Field<'_>) -> Checked {
-        // One scan settles the usual case, a valid name; a path (a `.`
-        // among name characters) goes straight to its segments.
-        let classes = classes(f.path.as_bytes());
-        if classes & DOT == 0 && name_problem(&f.path, classes).is_none() {
-            return Checked::Name;
-        }
-        self.check_segments(f)
-    }
-
-    /// [`Self::check_field`] for a path, or a name with a problem.
-    #[cold]
-    #[inline(never)]
-    fn check_segments(&mut self, f: &Field<'_>) -> Checked {
-        // the usual path, `nav.prop` with both names valid
-        if let Some((nav, prop)) = split_dot(&f.path) {
-            if ident_problem(nav).is_none() && ident_problem(prop).is_none() {
-                return Checked::Path;
-            }
-        }
-        if !f.path.as_bytes().contains(&b'.') {
-            self.check_name(&f.path, "property name", f.span, f.from_literal);
-            return Checked::Invalid;
+        if !f.is_path() {
+            return if self.check_name(&f.path, "property name", f.span, f.from_literal) {
+                Checked::Name
+            } else {
+                Checked::Invalid
+            };
         }
         let exact = !f.from_literal && f.path.len() == f.span.end.saturating_sub(f.span.start);
         let n = f.segments().count();
@@ -1436,17 +812,24 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             None if !name_ok => return,
             None => {
                 let entity_set = match found {
-                    Some((e, true)) => Cow::Borrowed(e.set),
+                    Some((e, true)) => Cow::Borrowed(e.1),
                     Some((e, false)) => {
-                        self.entity_set_guessed(name, e.set, e.case_help);
-                        Cow::Borrowed(e.set)
+                        self.entity_set_guessed(
+                            name,
+                            e.1,
+                            format!(
+                                "names are case-sensitive: the built-in map has `{}` → `{}`; or set the entity set (`Options::entity_set`, `--entity-set`)",
+                                e.0, e.1
+                            ),
+                        );
+                        Cow::Borrowed(e.1)
                     }
                     None => {
                         let guess = pluralize(name);
                         self.entity_set_guessed(
                             name,
                             &guess,
-                            "set the entity set (`Options::entity_set`, `--entity-set`) to the table's EntitySetName",
+                            "set the entity set (`Options::entity_set`, `--entity-set`) to the table's EntitySetName".into(),
                         );
                         Cow::Owned(guess)
                     }
@@ -1461,20 +844,15 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         });
     }
 
-    /// Warns `B027`: "dynamics entity set of table `{name}` is not known;
-    /// guessed `{guess}`", built without the formatting machinery.
-    fn entity_set_guessed(&mut self, name: &str, guess: &str, help: &'static str) {
-        const BEFORE: &str = "dynamics entity set of table `";
-        const MIDDLE: &str = "` is not known; guessed `";
-        let mut message =
-            String::with_capacity(BEFORE.len() + name.len() + MIDDLE.len() + guess.len() + 1);
-        message.push_str(BEFORE);
-        message.push_str(name);
-        message.push_str(MIDDLE);
-        message.push_str(guess);
-        message.push('`');
+    /// Warns `B027`.
+    fn entity_set_guessed(&mut self, name: &str, guess: &str, help: String) {
         self.warnings.push(
-            Error::new(Code::DynamicsEntitySetGuessed, self.q.object.span, message).with_help(help),
+            Error::new(
+                Code::DynamicsEntitySetGuessed,
+                self.q.object.span,
+                format!("dynamics entity set of table `{name}` is not known; guessed `{guess}`"),
+            )
+            .with_help(help),
         );
     }
 
@@ -1490,7 +868,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             // checked in `resolve_table`
             Some(pk) => Cow::Borrowed(pk),
             None => match entry {
-                Some(e) => Cow::Borrowed(e.key),
+                Some(e) => Cow::Borrowed(e.2),
                 None => {
                     let name: &str = &self.q.object.name;
                     let guess = format!("{name}id");
@@ -1514,70 +892,29 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     // ---- selection ----
 
-    /// Writes `$select` and `$expand`.
-    fn selection(&mut self, out: &mut Emitter) {
-        let fields = match &self.q.selection {
-            Selection::All { .. } => return,
-            Selection::Fields { fields } => fields,
+    /// `$select` and `$expand`.
+    fn selection(&mut self) -> (Option<String>, Option<String>) {
+        let Selection::Fields { fields } = &self.q.selection else {
+            return (None, None);
         };
-        let mark = out.open(SELECT);
-        let value_start = out.len();
-        // Each `nav.prop` selected, with the number of its navigation
-        // property in order of first appearance (its group), in one flat
-        // list, sorted by group at the end (created at the first path).
-        let mut paths: Option<NavPaths<'_>> = None;
-        // the first few navigation properties, by group; then a map (a scan
-        // would make long lists quadratic)
-        let mut first_navs: [&str; 8] = [""; 8];
-        let mut nav_index: Option<HashMap<&str, usize>> = None;
-        let mut groups = 0;
-        // the first span of the navigation property over the limit
+        let mut select = String::new();
+        // each navigation property, in order of first appearance, with its
+        // selected properties
+        let mut navs: Vec<(&str, Vec<&str>)> = Vec::new();
         let max_expands = self.options.limits.dynamics_max_expands;
+        // the first span of a navigation property over the limit
         let mut over_span = None;
         for f in fields {
             let checked = self.check_field(f);
             if checked == Checked::Name {
-                if out.len() > value_start {
-                    out.token(",", "%2C");
+                if !select.is_empty() {
+                    select.push(',');
                 }
-                out.name(&f.path);
+                select.push_str(&f.path);
                 continue;
             }
-            let ok = checked == Checked::Path;
-            // (a valid name has no `.`, so `prop` has none when `ok`)
-            let nav_prop = split_dot(&f.path);
-            let deeper = nav_prop.is_some_and(|(_, rest)| rest.contains('.'));
-            match nav_prop {
-                Some((nav, prop)) if ok && !deeper => {
-                    let known = match &nav_index {
-                        None => first_navs.iter().take(groups).position(|n| *n == nav),
-                        Some(map) => map.get(nav).copied(),
-                    };
-                    let group = known.unwrap_or_else(|| {
-                        if groups < first_navs.len() {
-                            first_navs[groups] = nav;
-                        } else {
-                            nav_index
-                                .get_or_insert_with(|| {
-                                    first_navs
-                                        .iter()
-                                        .enumerate()
-                                        .map(|(i, n)| (*n, i))
-                                        .collect()
-                                })
-                                .insert(nav, groups);
-                        }
-                        if groups == max_expands {
-                            over_span = Some(f.span);
-                        }
-                        groups += 1;
-                        groups - 1
-                    });
-                    paths
-                        .get_or_insert_with(NavPaths::default)
-                        .push((group, nav, prop));
-                }
-                Some(_) if deeper => {
+            match f.path.split_once('.') {
+                Some((_, rest)) if rest.contains('.') => {
                     self.errors.push(
                         Error::new(
                             Code::DynamicsSelectPath,
@@ -1590,85 +927,84 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                         .with_help("select `navigation.property` and query the related table separately for deeper levels"),
                     );
                 }
+                Some((nav, prop)) if checked == Checked::Path => {
+                    match navs.iter_mut().find(|(n, _)| *n == nav) {
+                        Some((_, props)) => props.push(prop),
+                        None => {
+                            if navs.len() == max_expands {
+                                over_span = Some(f.span);
+                            }
+                            navs.push((nav, vec![prop]));
+                        }
+                    }
+                }
                 _ => {}
             }
         }
-        let Some(paths) = paths.as_mut() else {
-            out.close(SELECT, mark, true);
-            return;
-        };
+        if navs.is_empty() {
+            return (Some(select), None);
+        }
         if let Some(span) = over_span {
             self.errors.push(
                 Error::new(
                     Code::DynamicsTooManyExpands,
                     span,
                     format!(
-                        "the dynamics `$expand` has {groups} navigation properties, over dataverse's limit of {max_expands}"
+                        "the dynamics `$expand` has {} navigation properties, over dataverse's limit of {max_expands}",
+                        navs.len()
                     ),
                 )
                 .with_help(format!("select properties of at most {max_expands} related tables")),
             );
         }
-        if out.len() == value_start {
+        if select.is_empty() {
             if let Some(pk) = self.primary_key() {
-                out.name(&pk);
+                select.push_str(&pk);
             }
         }
-        out.close(SELECT, mark, false);
-        // stable: each group keeps its properties in order
-        let paths = paths.as_mut_slice();
-        if !paths.is_sorted_by_key(|p| p.0) {
-            paths.sort_by_key(|p| p.0);
-        }
-        let mark = out.open(EXPAND);
-        for (i, &(group, nav, prop)) in paths.iter().enumerate() {
-            let previous = i.checked_sub(1).and_then(|j| paths.get(j));
-            if previous.is_some_and(|p| p.0 == group) {
-                out.token(",", "%2C");
-            } else {
-                if previous.is_some() {
-                    out.token("),", ")%2C");
+        let mut expand = String::new();
+        for (i, (nav, props)) in navs.iter().enumerate() {
+            if i > 0 {
+                expand.push(',');
+            }
+            expand.push_str(nav);
+            expand.push_str("($select=");
+            for (j, prop) in props.iter().enumerate() {
+                if j > 0 {
+                    expand.push(',');
                 }
-                out.name(nav);
-                out.token("($select=", "(%24select%3D");
+                expand.push_str(prop);
             }
-            out.name(prop);
+            expand.push(')');
         }
-        out.token(")", ")");
-        out.close(EXPAND, mark, true);
+        ((!select.is_empty()).then_some(select), Some(expand))
     }
+
     // ---- filter ----
 
     /// Writes `c` under `neg` `NOT`s in negation normal form ([`Leaf`]), each
     /// predicate null-guarded where Dataverse's NULL logic may be two-valued
     /// (R64). `parent`: the connective of the enclosing group (`true`: `and`),
     /// `None` at the top. A group of the other connective is parenthesised.
-    /// Every fixed token is written with its encoded form; only literals are
-    /// scanned ([`Emitter::text`]).
-    fn cond(&mut self, out: &mut Emitter, c: &Cond<'a>, neg: bool, parent: Option<bool>) {
+    fn cond(&mut self, out: &mut String, c: &Cond<'a>, neg: bool, parent: Option<bool>) {
         match c {
             Cond::Not { operand, .. } => self.cond(out, operand, !neg, parent),
             Cond::And { operands, .. } | Cond::Or { operands, .. } => {
                 // the connective as written, flipped under NOT (De Morgan)
                 let all = matches!(c, Cond::And { .. }) != neg;
-                let sep = if all {
-                    (" and ", "%20and%20")
-                } else {
-                    (" or ", "%20or%20")
-                };
                 for (i, o) in super::operands(operands, all, neg).enumerate() {
                     if i > 0 {
-                        out.token(sep.0, sep.1);
+                        out.push_str(if all { " and " } else { " or " });
                     }
                     if o.paren {
-                        out.token("(", "(");
+                        out.push('(');
                     }
                     match o.leaf {
                         Some(leaf) => self.leaf(out, leaf, Some(all), o.guard),
                         None => self.cond(out, o.cond, o.neg, Some(all)),
                     }
                     if o.paren {
-                        out.token(")", ")");
+                        out.push(')');
                     }
                 }
             }
@@ -1682,7 +1018,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
 
     /// Writes a predicate; `guard: false` when a following operand writes
     /// its null guard ([`super::operands`]).
-    fn leaf(&mut self, out: &mut Emitter, leaf: Leaf<'_, 'a>, parent: Option<bool>, guard: bool) {
+    fn leaf(&mut self, out: &mut String, leaf: Leaf<'_, 'a>, parent: Option<bool>, guard: bool) {
         let field = leaf.field();
         let checked = self.check_field(field);
         if checked == Checked::Invalid {
@@ -1691,127 +1027,110 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         self.conditions += 1;
         match leaf {
             Leaf::Compare(field, op, value) => {
-                out.path(field, checked);
-                let (decoded, encoded) = cmp_token(op);
-                out.token(decoded, encoded);
-                out.literal(&value.literal);
+                push_path(out, field);
+                out.push_str(cmp_token(op));
+                push_literal(out, &value.literal);
             }
             Leaf::Bool(field, b) => {
-                out.path(field, checked);
-                if b {
-                    out.token(" eq true", "%20eq%20true");
-                } else {
-                    out.token(" eq false", "%20eq%20false");
-                }
+                push_path(out, field);
+                out.push_str(if b { " eq true" } else { " eq false" });
             }
             Leaf::IsNull(field, negated) => {
-                out.path(field, checked);
-                if negated {
-                    out.token(" ne null", "%20ne%20null");
-                } else {
-                    out.token(" eq null", "%20eq%20null");
-                }
+                push_path(out, field);
+                out.push_str(if negated { " ne null" } else { " eq null" });
             }
             Leaf::Like(field, pattern, negated) => {
                 if negated {
-                    out.token("not ", "not%20");
+                    out.push_str("not ");
                 }
-                // (the function names need no encoding)
-                out.name(match pattern {
+                out.push_str(match pattern {
                     LikePattern::StartsWith(_) => "startswith(",
                     LikePattern::EndsWith(_) => "endswith(",
                     LikePattern::Contains(_) => "contains(",
                 });
-                out.path(field, checked);
-                out.token(",'", "%2C'");
-                out.text(pattern.text(), Escape::Like);
-                out.token("')", "')");
+                push_path(out, field);
+                out.push_str(",'");
+                push_odata_text(out, pattern.text(), true);
+                out.push_str("')");
             }
             Leaf::In(field, values, negated) => {
                 let long = values.iter().any(
-                    |v| matches!(&v.literal, Literal::String(s) if s.len() > MAX_IN_VALUE_CHARS && s.chars().count() > MAX_IN_VALUE_CHARS),
+                    |v| matches!(&v.literal, Literal::String(s) if s.chars().count() > MAX_IN_VALUE_CHARS),
                 );
                 if checked == Checked::Path || long {
                     self.conditions -= 1;
                     self.in_as_comparisons(out, field, values, negated, parent);
                 } else {
-                    if negated {
-                        out.token(
-                            "Microsoft.Dynamics.CRM.NotIn(PropertyName='",
-                            "Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'",
-                        );
+                    out.push_str(if negated {
+                        "Microsoft.Dynamics.CRM.NotIn(PropertyName='"
                     } else {
-                        out.token(
-                            "Microsoft.Dynamics.CRM.In(PropertyName='",
-                            "Microsoft.Dynamics.CRM.In(PropertyName%3D'",
-                        );
-                    }
-                    out.path(field, checked);
-                    out.token("',PropertyValues=[", "'%2CPropertyValues%3D%5B");
+                        "Microsoft.Dynamics.CRM.In(PropertyName='"
+                    });
+                    push_path(out, field);
+                    out.push_str("',PropertyValues=[");
                     for (i, v) in values.iter().enumerate() {
                         if i > 0 {
-                            out.token(",", "%2C");
+                            out.push(',');
                         }
-                        out.json_value(&v.literal);
+                        push_json_value(out, &v.literal);
                     }
-                    out.token("])", "%5D)");
+                    out.push_str("])");
                 }
             }
         }
         if guard && leaf.needs_guard() {
             self.conditions += 1;
-            out.token(" and ", "%20and%20");
-            out.path(field, checked);
-            out.token(" ne null", "%20ne%20null");
+            out.push_str(" and ");
+            push_path(out, field);
+            out.push_str(" ne null");
         }
     }
 
     /// `f eq a or f eq b` / `f ne a and f ne b`: SQL's definition of `IN` /
     /// `NOT IN`, for when the query function cannot be used. A negated list
     /// is an `and` chain that [`Self::leaf`] ends with the null guard, and
-    /// that its parent parenthesised ([`Shape`]); a positive one is an `or`
-    /// chain, parenthesised here inside an `and`.
+    /// that its parent parenthesised; a positive one is an `or` chain,
+    /// parenthesised here inside an `and`.
     fn in_as_comparisons(
         &mut self,
-        out: &mut Emitter,
+        out: &mut String,
         field: &Field<'a>,
         values: &[Value<'a>],
         negated: bool,
         parent: Option<bool>,
     ) {
         let (op, sep) = if negated {
-            (cmp_token(CmpOp::Ne), (" and ", "%20and%20"))
+            (cmp_token(CmpOp::Ne), " and ")
         } else {
-            (cmp_token(CmpOp::Eq), (" or ", "%20or%20"))
+            (cmp_token(CmpOp::Eq), " or ")
         };
         let group = !negated && parent == Some(true) && values.len() > 1;
         if group {
-            out.token("(", "(");
+            out.push('(');
         }
         for (i, v) in values.iter().enumerate() {
             if i > 0 {
-                out.token(sep.0, sep.1);
+                out.push_str(sep);
             }
             self.conditions += 1;
-            out.path(field, Checked::Path);
-            out.token(op.0, op.1);
-            out.literal(&v.literal);
+            push_path(out, field);
+            out.push_str(op);
+            push_literal(out, &v.literal);
         }
         if group {
-            out.token(")", ")");
+            out.push(')');
         }
     }
 
     // ---- order and paging ----
 
-    /// Writes `$orderby`, ending with the primary key when `stable`.
-    fn order_by(&mut self, out: &mut Emitter, stable: bool) {
+    /// `$orderby`, ending with the primary key when `stable`.
+    fn order_by(&mut self, stable: bool) -> Option<String> {
         let keys = &self.q.order_by;
         if keys.is_empty() && !stable {
-            return;
+            return None;
         }
-        let mark = out.open(ORDERBY);
-        let value_start = out.len();
+        let mut out = String::new();
         for k in keys {
             match self.check_field(&k.field) {
                 Checked::Name => {}
@@ -1839,14 +1158,14 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                 );
                 continue;
             }
-            if out.len() > value_start {
-                out.token(",", "%2C");
+            if !out.is_empty() {
+                out.push(',');
             }
-            out.name(&k.field.path);
-            match k.direction {
-                Direction::Asc => out.token(" asc", "%20asc"),
-                Direction::Desc => out.token(" desc", "%20desc"),
-            }
+            out.push_str(&k.field.path);
+            out.push_str(match k.direction {
+                Direction::Asc => " asc",
+                Direction::Desc => " desc",
+            });
         }
         if stable {
             if let Some(pk) = self.primary_key() {
@@ -1856,16 +1175,17 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                     .iter()
                     .any(|k| *k.field.path == *pk && !k.field.is_path())
                 {
-                    if out.len() > value_start {
-                        out.token(",", "%2C");
+                    if !out.is_empty() {
+                        out.push(',');
                     }
-                    out.name(&pk);
-                    out.token(" asc", "%20asc");
+                    out.push_str(&pk);
+                    out.push_str(" asc");
                 }
             }
         }
-        out.close(ORDERBY, mark, false);
+        (!out.is_empty()).then_some(out)
     }
+
     /// The paging plan of §5.
     fn plan(&self) -> Plan {
         let limit = self.q.limit.map(|c| c.value);
@@ -1916,42 +1236,6 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
     }
 }
 
-/// A selected `nav.prop` with its group (see [`Lowerer::selection`]).
-type NavPath<'f> = (usize, &'f str, &'f str);
-
-/// The `nav.prop` paths of a selection: the first few in place, so that a
-/// selection with a related property or two allocates nothing; all of them
-/// in a vector past that.
-#[derive(Default)]
-struct NavPaths<'f> {
-    first: [NavPath<'f>; 4],
-    len: usize,
-    more: Vec<NavPath<'f>>,
-}
-
-impl<'f> NavPaths<'f> {
-    fn push(&mut self, p: NavPath<'f>) {
-        if let Some(slot) = self.first.get_mut(self.len) {
-            *slot = p;
-        } else {
-            if self.more.is_empty() {
-                self.more.reserve(2 * self.first.len());
-                self.more.extend_from_slice(&self.first);
-            }
-            self.more.push(p);
-        }
-        self.len += 1;
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [NavPath<'f>] {
-        if self.len > self.first.len() {
-            &mut self.more
-        } else {
-            &mut self.first[..self.len]
-        }
-    }
-}
-
 /// What the server is asked for and what the client does with the rows.
 struct Plan {
     top: Option<u64>,
@@ -1964,131 +1248,100 @@ struct Plan {
 
 // ---- literals -----------------------------------------------------------------
 
-/// `path` split at its first `.`, when it has one: a byte loop, cheaper
-/// than a `str` searcher for names this short.
-fn split_dot(path: &str) -> Option<(&str, &str)> {
-    let i = path.bytes().position(|b| b == b'.')?;
-    Some((path.get(..i)?, path.get(i + 1..)?))
-}
-
-/// A comparison operator with its spaces (§3.1), decoded and encoded.
-fn cmp_token(op: CmpOp) -> (&'static str, &'static str) {
+/// A comparison operator with its spaces (§3.1).
+fn cmp_token(op: CmpOp) -> &'static str {
     match op {
-        CmpOp::Eq => (" eq ", "%20eq%20"),
-        CmpOp::Ne => (" ne ", "%20ne%20"),
-        CmpOp::Lt => (" lt ", "%20lt%20"),
-        CmpOp::Le => (" le ", "%20le%20"),
-        CmpOp::Gt => (" gt ", "%20gt%20"),
-        CmpOp::Ge => (" ge ", "%20ge%20"),
+        CmpOp::Eq => " eq ",
+        CmpOp::Ne => " ne ",
+        CmpOp::Lt => " lt ",
+        CmpOp::Le => " le ",
+        CmpOp::Gt => " gt ",
+        CmpOp::Ge => " ge ",
     }
 }
 
-/// The decoded-only writers the dual [`Emitter`] replaced, kept as the
-/// definition its one-scan paths are checked against.
-#[cfg(test)]
-mod reference {
-    use std::fmt;
+/// A checked property path with `/` between its segments (§2).
+fn push_path(out: &mut String, f: &Field<'_>) {
+    for (i, seg) in f.segments().enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        out.push_str(seg);
+    }
+}
 
-    use crate::ir::Literal;
-
-    /// An OData string literal: `'…'` with `'` doubled (§4).
-    pub(super) fn push_odata_string(out: &mut String, s: &str) {
-        out.reserve(s.len() + 2);
-        out.push('\'');
-        if !s.as_bytes().contains(&b'\'') {
-            out.push_str(s);
+/// A typed literal in `$filter` (§4): strings `'…'` with `'` doubled;
+/// numbers as the validator's decimals; `true`/`false`; dates `2024-12-31`
+/// and datetimes `2018-02-23T03:05:45Z` (zone as written) unquoted.
+fn push_literal(out: &mut String, l: &Literal<'_>) {
+    match l {
+        Literal::String(s) => {
             out.push('\'');
-            return;
+            push_odata_text(out, s, false);
+            out.push('\'');
         }
-        for (i, part) in s.split('\'').enumerate() {
-            if i > 0 {
-                out.push_str("''");
-            }
-            out.push_str(part);
+        Literal::Number(n) => out.push_str(n),
+        Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Literal::Date(d) => {
+            let _ = write!(out, "{d}");
         }
-        out.push('\'');
-    }
-
-    /// The search text of `contains`/`startswith`/`endswith`: T-SQL wildcards
-    /// bracketed (`%` → `[%]`, `_` → `[_]`, `[` → `[[]`, §3.3), then quoted.
-    pub(super) fn push_like_string(out: &mut String, s: &str) {
-        out.reserve(s.len() + 2);
-        out.push('\'');
-        let mut from = 0;
-        // Every character escaped is ASCII, so a byte loop finds them.
-        for (i, &b) in s.as_bytes().iter().enumerate() {
-            let esc = match b {
-                b'\'' => "''",
-                b'%' => "[%]",
-                b'_' => "[_]",
-                b'[' => "[[]",
-                _ => continue,
-            };
-            out.push_str(s.get(from..i).unwrap_or_default());
-            out.push_str(esc);
-            from = i + 1;
-        }
-        out.push_str(s.get(from..).unwrap_or_default());
-        out.push('\'');
-    }
-
-    /// A typed literal in `$filter` (§4).
-    pub(super) fn push_literal(out: &mut String, l: &Literal<'_>) {
-        match l {
-            Literal::String(s) => push_odata_string(out, s),
-            Literal::Number(n) => out.push_str(n),
-            Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Literal::Date(d) => push_display(out, d),
-            Literal::DateTime(dt) => {
-                let _ = dt.write_iso(out, true);
-            }
+        Literal::DateTime(dt) => {
+            let _ = dt.write_iso(out, true);
         }
     }
+}
 
-    pub(super) fn push_display(out: &mut String, v: &impl fmt::Display) {
-        use fmt::Write as _;
-        let _ = write!(out, "{v}");
+/// A `PropertyValues` element: a JSON string (§3.2) holding the string, or
+/// the other literal's text.
+fn push_json_value(out: &mut String, l: &Literal<'_>) {
+    out.push('"');
+    match l {
+        Literal::String(s) => push_json_text(out, s),
+        other => push_literal(out, other),
     }
+    out.push('"');
+}
 
-    /// A `PropertyValues` element: a JSON string (§3.2).
-    pub(super) fn push_json_value(out: &mut String, l: &Literal<'_>) {
-        out.push('"');
-        match l {
-            Literal::String(s) => push_json_text(out, s),
-            Literal::Number(n) => out.push_str(n),
-            Literal::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
-            Literal::Date(d) => push_display(out, d),
-            Literal::DateTime(dt) => {
-                let _ = dt.write_iso(out, true);
+/// The text of an OData string literal: `'` doubled (§4); in the keyword of
+/// `contains`/`startswith`/`endswith` (`like`) also the T-SQL wildcards,
+/// which Dataverse reads there, bracketed: `%` → `[%]`, `_` → `[_]`,
+/// `[` → `[[]` (§3.3, WILD).
+fn push_odata_text(out: &mut String, s: &str, like: bool) {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        let escaped = match b {
+            b'\'' => "''",
+            b'%' if like => "[%]",
+            b'_' if like => "[_]",
+            b'[' if like => "[[]",
+            _ => continue,
+        };
+        out.push_str(s.get(from..i).unwrap_or_default());
+        out.push_str(escaped);
+        from = i + 1;
+    }
+    out.push_str(s.get(from..).unwrap_or_default());
+}
+
+/// JSON string content: `\` → `\\`, `"` → `\"`, U+0000–U+001F and U+007F →
+/// `\u00XX` (lower-case hex).
+fn push_json_text(out: &mut String, s: &str) {
+    let mut from = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if !matches!(b, b'"' | b'\\' | 0..=0x1f | 0x7f) {
+            continue;
+        }
+        out.push_str(s.get(from..i).unwrap_or_default());
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            _ => {
+                let _ = write!(out, "\\u{b:04x}");
             }
         }
-        out.push('"');
+        from = i + 1;
     }
-
-    /// JSON string content: `\` → `\\`, `"` → `\"`, U+0000–U+001F and U+007F →
-    /// `\u00XX`.
-    pub(super) fn push_json_text(out: &mut String, s: &str) {
-        let mut from = 0;
-        // Every character escaped is ASCII, so a byte loop finds them.
-        for (i, &c) in s.as_bytes().iter().enumerate() {
-            if !(c == b'"' || c == b'\\' || c < b' ' || c == 0x7f) {
-                continue;
-            }
-            out.push_str(s.get(from..i).unwrap_or_default());
-            match c {
-                b'"' => out.push_str("\\\""),
-                b'\\' => out.push_str("\\\\"),
-                _ => {
-                    let b = u32::from(c);
-                    out.push_str("\\u00");
-                    out.push(char::from_digit((b >> 4) & 0xf, 16).unwrap_or('0'));
-                    out.push(char::from_digit(b & 0xf, 16).unwrap_or('0'));
-                }
-            }
-            from = i + 1;
-        }
-        out.push_str(s.get(from..).unwrap_or_default());
-    }
+    out.push_str(s.get(from..).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -2102,7 +1355,6 @@ mod tests {
     fn many_navigation_properties_group_in_order() {
         let mut opts = Options::default();
         opts.limits.dynamics_max_expands = 100;
-        // around the switch from the first few navigation properties to a map
         for n in [1, 2, 7, 8, 9, 10, 20] {
             // in order, then reversed, then every other one again
             let sel: Vec<String> = (0..n)
@@ -2186,59 +1438,6 @@ mod tests {
             assert_eq!(got, want, "{path:?}");
             assert_eq!(l.errors.len(), bad, "{path:?}");
         }
-    }
-
-    /// `NavPaths` holds what a vector would, in place or past it.
-    #[test]
-    fn nav_paths_hold_every_path_in_order() {
-        let names: Vec<String> = (0..12).map(|i| format!("p{i}")).collect();
-        for n in 0..names.len() {
-            let mut paths = NavPaths::default();
-            let mut want = Vec::new();
-            for (i, name) in names.iter().take(n).enumerate() {
-                paths.push((i % 3, "nav", name));
-                want.push((i % 3, "nav", name.as_str()));
-            }
-            assert_eq!(paths.as_mut_slice(), want.as_slice(), "{n}");
-        }
-    }
-
-    #[test]
-    fn fast_paths_match_their_definitions() {
-        // each option starts with `name=`, or `&name=` after another
-        for (k, name) in OPTION_NAMES.iter().enumerate() {
-            assert_eq!(OPTION_STARTS[k].0, format!("{name}="));
-            assert_eq!(OPTION_STARTS[k].1, format!("&{name}="));
-        }
-        // the encoder is utf8_percent_encode with URI_COMPONENT
-        let mut all = String::new();
-        for c in (0u32..0x250)
-            .chain([0x2028, 0xfeff, 0x1f600])
-            .filter_map(char::from_u32)
-        {
-            all.push(c);
-        }
-        for v in [all.as_str(), "", "a b+c&d#e%f", "Jim's (x) *!~-_.", "é"] {
-            let mut out = String::new();
-            push_percent_encoded(&mut out, v);
-            let want: String = percent_encoding::utf8_percent_encode(v, URI_COMPONENT).collect();
-            assert_eq!(out, want);
-        }
-        // keywords are 2 to 5 letters (ident_problem relies on it)
-        for k in RESERVED {
-            assert!((2..=5).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_alphabetic()));
-            assert_eq!(
-                ident_problem(&k.to_ascii_uppercase()),
-                Some(Problem::Keyword)
-            );
-        }
-        assert_eq!(ident_problem(""), Some(Problem::Empty));
-        assert_eq!(ident_problem("1a"), Some(Problem::Digit));
-        assert_eq!(ident_problem("aé"), Some(Problem::Char('é')));
-        assert_eq!(ident_problem("é"), Some(Problem::Char('é')));
-        assert_eq!(ident_problem("a-b"), Some(Problem::Char('-')));
-        assert_eq!(ident_problem("name"), None);
-        assert_eq!(ident_problem("_x1"), None);
     }
 
     fn run(lang: Lang, src: &str, opts: &Options) -> Result<(ODataRequest, Vec<Error>), Errors> {
@@ -3432,8 +2631,8 @@ mod tests {
         }
         // the escaping itself, for the characters the validator keeps out
         let mut out = String::new();
-        reference::push_like_string(&mut out, "50%_off[x]'");
-        assert_eq!(out, "'50[%][_]off[[]x]'''");
+        push_odata_text(&mut out, "50%_off[x]'", true);
+        assert_eq!(out, "50[%][_]off[[]x]''");
     }
 
     #[test]
@@ -3927,20 +3126,13 @@ mod tests {
 
     #[test]
     fn built_in_map_is_sorted_and_well_formed() {
+        // (table_lookup's binary search relies on the order)
         for pair in TABLES.windows(2) {
-            assert!(
-                pair[0].logical < pair[1].logical,
-                "{} before {}",
-                pair[0].logical,
-                pair[1].logical
-            );
+            assert!(pair[0].0 < pair[1].0, "{} before {}", pair[0].0, pair[1].0);
         }
-        // every name is in the hash table once
-        let mut seen: Vec<u8> = BY_NAME.iter().copied().filter(|&v| v != 0).collect();
-        seen.sort_unstable();
-        assert_eq!(seen, (1..=2 * TABLES.len() as u8).collect::<Vec<_>>());
         for e in TABLES {
-            for name in [e.logical, e.set, e.key] {
+            let (logical, set, key) = *e;
+            for name in [logical, set, key] {
                 assert_eq!(ident_problem(name), None);
                 assert_eq!(
                     name,
@@ -3950,153 +3142,53 @@ mod tests {
             }
             // (table_lookup relies on it)
             assert!(
-                TABLES.iter().all(|o| o.logical != e.set),
-                "{} is a logical name",
-                e.set
+                TABLES.iter().all(|o| !o.0.eq_ignore_ascii_case(set)),
+                "{set} is a logical name"
             );
             assert_eq!(
-                table_lookup(e.logical).map(|(f, x)| (f.set, x)),
-                Some((e.set, true))
+                table_lookup(logical).map(|(f, x)| (f.1, x)),
+                Some((set, true))
+            );
+            assert_eq!(table_lookup(set).map(|(f, x)| (f.2, x)), Some((key, true)));
+            assert_eq!(
+                table_lookup(&logical.to_ascii_uppercase()).map(|(f, x)| (f.1, x)),
+                Some((set, false))
             );
             assert_eq!(
-                table_lookup(e.set).map(|(f, x)| (f.key, x)),
-                Some((e.key, true))
-            );
-            assert_eq!(
-                e.case_help,
-                format!(
-                    "names are case-sensitive: the built-in map has `{}` → `{}`; or set the entity set (`Options::entity_set`, `--entity-set`)",
-                    e.logical, e.set
-                )
+                table_lookup(&set.to_ascii_uppercase()).map(|(f, x)| (f.1, x)),
+                Some((set, false))
             );
         }
-    }
-
-    /// `table_lookup` finds what the definitions find: the entry whose
-    /// logical name, else entity set name, is `name` exactly; else the first
-    /// entry either of whose names is `name` ignoring case.
-    #[test]
-    fn table_lookup_matches_its_definition() {
-        let exact = |name: &str| {
-            TABLES
-                .iter()
-                .find(|e| e.logical == name)
-                .or_else(|| TABLES.iter().find(|e| e.set == name))
-        };
-        let ignoring_case = |name: &str| {
-            TABLES
-                .iter()
-                .find(|e| e.logical.eq_ignore_ascii_case(name) || e.set.eq_ignore_ascii_case(name))
-        };
-        let mut names: Vec<String> = vec![
-            "".into(),
-            "a".into(),
-            "zzz".into(),
-            "Accounts".into(),
-            "ACCOUNT".into(),
-            "accountS".into(),
-            "accounts2".into(),
-            "accoun".into(),
-            "naïve".into(),
-            "Naïve".into(),
-            "new_project".into(),
-            "Leads".into(),
-            "usersettingsCollection".into(),
-            "lEaD".into(),
-            "@ccount".into(),
-            "`ccount".into(),
-            "\u{0}".into(),
-        ];
-        // names near the built-in ones, which probe the hash table's chains
-        for e in TABLES {
-            for n in [e.logical, e.set] {
-                for i in 0..n.len() {
-                    for c in ["@", "`", "_", "0", "Z", "é"] {
-                        names.push(format!("{}{c}{}", &n[..i], &n[i + 1..]));
-                    }
-                }
-            }
-        }
-        for x in 'a'..='z' {
-            for y in 'a'..='z' {
-                names.push(format!("{x}{y}"));
-                names.push(format!("{x}{y}s"));
-            }
-        }
-        for e in TABLES {
-            for n in [e.logical, e.set] {
-                names.push(n.into());
-                names.push(n.to_ascii_uppercase());
-                let mut cap = n.to_string();
-                cap[..1].make_ascii_uppercase();
-                names.push(cap);
-                names.push(format!("{n}x"));
-                names.push(n[..n.len() - 1].to_string());
-            }
-        }
-        for name in &names {
-            let want = exact(name)
-                .map(|e| (e, true))
-                .or_else(|| ignoring_case(name).map(|e| (e, false)));
-            let got = table_lookup(name);
-            assert_eq!(
-                got.map(|(e, x)| (e.logical, x)),
-                want.map(|(e, x)| (e.logical, x)),
-                "{name}"
-            );
+        for name in ["", "zzz", "accounts2", "accoun", "naïve", "\u{0}"] {
+            assert_eq!(table_lookup(name), None, "{name}");
         }
     }
 
     #[test]
-    fn pluralize_matches_its_definition() {
-        // the heuristic as first written, with a lower-cased copy
-        fn reference(name: &str) -> String {
-            let lower = name.to_ascii_lowercase();
-            if let Some(stem) = name.strip_suffix(['y', 'Y']) {
-                let before = stem.chars().last().map(|c| c.to_ascii_lowercase());
-                if before.is_some_and(|c| c.is_ascii_alphabetic() && !"aeiou".contains(c)) {
-                    return format!("{stem}ies");
-                }
-            }
-            if ["s", "x", "z", "ch", "sh"]
-                .iter()
-                .any(|e| lower.ends_with(e))
-            {
-                format!("{name}es")
-            } else {
-                format!("{name}s")
-            }
-        }
-        for name in [
-            "",
-            "y",
-            "Y",
-            "ay",
-            "by",
-            "BY",
-            "new_y",
-            "_y",
-            "1y",
-            "s",
-            "S",
-            "box",
-            "BOX",
-            "buzz",
-            "church",
-            "CHURCH",
-            "wish",
-            "WiSh",
-            "h",
-            "ch",
-            "sh",
-            "ah",
-            "bath",
-            "widget",
-            "class",
-            "new_project",
-            "Accounts",
+    fn pluralize_follows_the_heuristic() {
+        for (name, plural) in [
+            ("", "s"),
+            ("y", "ys"),
+            ("ay", "ays"),
+            ("by", "bies"),
+            ("BY", "Bies"),
+            ("new_y", "new_ys"),
+            ("1y", "1ys"),
+            ("s", "ses"),
+            ("box", "boxes"),
+            ("BOX", "BOXes"),
+            ("buzz", "buzzes"),
+            ("church", "churches"),
+            ("WiSh", "WiShes"),
+            ("h", "hs"),
+            ("ch", "ches"),
+            ("bath", "baths"),
+            ("widget", "widgets"),
+            ("class", "classes"),
+            ("new_project", "new_projects"),
+            ("Accounts", "Accountses"),
         ] {
-            assert_eq!(pluralize(name), reference(name), "{name}");
+            assert_eq!(pluralize(name), plural, "{name}");
         }
     }
 
@@ -4144,252 +3236,47 @@ mod tests {
                 }
             }
         }
-        let mut digits = String::new();
-        for n in [
-            0,
-            1,
-            9,
-            10,
-            99,
-            100,
-            5000,
-            12345,
-            u64::from(u32::MAX),
-            u64::MAX,
-        ] {
-            digits.clear();
-            push_u64(&mut digits, n);
-            assert_eq!(digits, n.to_string());
-        }
     }
 
-    /// The one-scan literal writer agrees with the decoded-only writers
-    /// followed by the encoder, for every ASCII byte, non-ASCII text,
-    /// quotes, wildcards and JSON escapes, in every escaping mode.
+    /// Every subset of the options: the getters, the decoded and encoded
+    /// pairs, and the JSON object with the keys in emission order.
     #[test]
-    fn literal_text_matches_decode_then_encode() {
-        let mut every_byte = String::new();
-        for b in 0u8..=127 {
-            every_byte.push(char::from(b));
-        }
-        let mut samples: Vec<String> = [
-            "",
-            "kloudless",
-            "Jim's",
-            "''",
-            "'",
-            "50%_off[x]'",
-            "a\"b\\c",
-            "\u{0}\u{1f}\u{7f}\n\t",
-            "é",
-            "naïve café",
-            "名前 'x' \"y\"",
-            "😀%_[",
-            "a b+c&d#e%f=g/h?i",
-            "~!*()-_.'",
-            "\u{80}\u{7ff}\u{800}\u{ffff}\u{10000}",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        samples.push(every_byte.clone());
-        for b in 0u8..=127 {
-            samples.push(format!("a{}b", char::from(b)));
-            samples.push(format!("{}é{}", char::from(b), char::from(b)));
-        }
-        let encode = |d: &str| {
-            let mut e = String::new();
-            push_percent_encoded(&mut e, d);
-            e
-        };
-        for s in &samples {
-            // `Escape::Quote` and `Escape::Like` inside the quotes
-            let mut want = String::new();
-            reference::push_literal(&mut want, &Literal::String(s.as_str().into()));
-            let mut e = Emitter::with_capacity(0);
-            e.literal(&Literal::String(s.as_str().into()));
-            assert_eq!(
-                (&e.query.text, &e.encoded),
-                (&want, &encode(&want)),
-                "{s:?}"
-            );
-
-            let mut want = String::new();
-            reference::push_like_string(&mut want, s);
-            let mut e = Emitter::with_capacity(0);
-            e.token("'", "'");
-            e.text(s, Escape::Like);
-            e.token("'", "'");
-            assert_eq!(
-                (&e.query.text, &e.encoded),
-                (&want, &encode(&want)),
-                "{s:?}"
-            );
-
-            let mut want = String::new();
-            reference::push_json_value(&mut want, &Literal::String(s.as_str().into()));
-            let mut e = Emitter::with_capacity(0);
-            e.json_value(&Literal::String(s.as_str().into()));
-            assert_eq!(
-                (&e.query.text, &e.encoded),
-                (&want, &encode(&want)),
-                "{s:?}"
-            );
-
-            let mut e = Emitter::with_capacity(0);
-            e.text(s, Escape::None);
-            assert_eq!(
-                (e.query.text.as_str(), &e.encoded),
-                (s.as_str(), &encode(s)),
-                "{s:?}"
-            );
-        }
-        // the escaping of JSON, as the contract has it
-        let mut e = Emitter::with_capacity(0);
-        e.text("\"\\\u{0}\u{1f}\u{7f}é", Escape::Json);
-        assert_eq!(e.query.text, "\\\"\\\\\\u0000\\u001f\\u007fé");
-        assert_eq!(e.encoded, "%5C%22%5C%5C%5Cu0000%5Cu001f%5Cu007f%C3%A9");
-    }
-
-    /// Literals of every kind and the fixed `$filter` tokens agree with the
-    /// decoded-only writers followed by the encoder.
-    #[test]
-    fn filter_tokens_are_encoded() {
-        for op in [
-            CmpOp::Eq,
-            CmpOp::Ne,
-            CmpOp::Lt,
-            CmpOp::Le,
-            CmpOp::Gt,
-            CmpOp::Ge,
-        ] {
-            let (d, e) = cmp_token(op);
-            let mut out = String::new();
-            push_percent_encoded(&mut out, d);
-            assert_eq!(out, e);
-        }
-        for (d, e) in [
-            (" and ", "%20and%20"),
-            (" or ", "%20or%20"),
-            ("not (", "not%20("),
-            ("not ", "not%20"),
-            (" ne null", "%20ne%20null"),
-            (" eq null", "%20eq%20null"),
-            (",'", "%2C'"),
-            ("')", "')"),
-            ("/", "%2F"),
-            ("\"", "%22"),
-            ("])", "%5D)"),
-            ("',PropertyValues=[", "'%2CPropertyValues%3D%5B"),
-            (
-                "Microsoft.Dynamics.CRM.In(PropertyName='",
-                "Microsoft.Dynamics.CRM.In(PropertyName%3D'",
-            ),
-            (
-                "Microsoft.Dynamics.CRM.NotIn(PropertyName='",
-                "Microsoft.Dynamics.CRM.NotIn(PropertyName%3D'",
-            ),
-        ] {
-            let mut out = String::new();
-            push_percent_encoded(&mut out, d);
-            assert_eq!(out, e, "{d:?}");
-        }
-        for (b, (d, e)) in [b'\'', b'%', b'_', b'[', b'"', b'\\']
-            .into_iter()
-            .flat_map(|b| [Escape::Quote, Escape::Like, Escape::Json].map(|m| (b, escaped(m, b))))
-        {
-            let mut out = String::new();
-            push_percent_encoded(&mut out, d);
-            assert_eq!(out, e, "{}", char::from(b));
-        }
-        let literals = [
-            Literal::Number("-12.50".into()),
-            Literal::Number("1e+5".into()),
-            Literal::Bool(true),
-            Literal::Bool(false),
-        ];
-        for l in &literals {
-            let mut want = String::new();
-            reference::push_literal(&mut want, l);
-            let mut e = Emitter::with_capacity(0);
-            e.literal(l);
-            let mut enc = String::new();
-            push_percent_encoded(&mut enc, &want);
-            assert_eq!((e.query.text, e.encoded), (want, enc));
-            let mut want = String::new();
-            reference::push_json_value(&mut want, l);
-            let mut e = Emitter::with_capacity(0);
-            e.json_value(l);
-            let mut enc = String::new();
-            push_percent_encoded(&mut enc, &want);
-            assert_eq!((e.query.text, e.encoded), (want, enc));
-        }
-    }
-
-    /// The tokens written with their encoded form encode to it.
-    #[test]
-    fn emitter_tokens_are_encoded() {
-        for (decoded, encoded) in [
-            (",", "%2C"),
-            ("($select=", "(%24select%3D"),
-            (")", ")"),
-            (" asc", "%20asc"),
-            (" desc", "%20desc"),
-        ] {
-            let mut out = String::new();
-            push_percent_encoded(&mut out, decoded);
-            assert_eq!(out, encoded);
-        }
-        let mut e = Emitter::with_capacity(0);
-        let mark = e.open(SELECT);
-        e.close(SELECT, mark, false);
-        let mark = e.open(ORDERBY);
-        e.name("a");
-        e.token(" asc", "%20asc");
-        e.close(ORDERBY, mark, false);
-        let mark = e.open(TOP);
-        e.close(TOP, mark, false);
-        assert_eq!(e.encoded, e.query.encode());
-        assert_eq!(e.encoded, "$orderby=a%20asc");
-    }
-
-    /// The one-buffer options agree with five separate optional strings.
-    #[test]
-    fn query_options_match_their_definition() {
+    fn query_options_pairs_encoding_and_json() {
         let values = ["id,name", "", "a b&c=d", "nav($select=x)", "300"];
-        // every subset of the options, with and without an empty value
         for present in 0u32..32 {
-            let mut q = QueryOptions::default();
-            let mut want: Vec<(&str, &str)> = Vec::new();
-            for (k, name) in OPTION_NAMES.iter().enumerate() {
-                if present & (1 << k) == 0 {
-                    continue;
-                }
-                let mark = q.open(k);
-                q.text.push_str(values[k]);
-                q.close(k, mark, true);
-                want.push((name, values[k]));
-            }
+            let some = |k: usize| (present & (1 << k) != 0).then(|| values[k].to_string());
+            let q = QueryOptions {
+                select: some(0),
+                expand: some(1),
+                filter: some(2),
+                orderby: some(3),
+                top: some(4),
+            };
+            let want: Vec<(&str, &str)> = (0..5)
+                .filter(|k| present & (1 << k) != 0)
+                .map(|k| (OPTION_NAMES[k], values[k]))
+                .collect();
             assert_eq!(q.pairs().collect::<Vec<_>>(), want);
             let getters = [q.select(), q.expand(), q.filter(), q.orderby(), q.top()];
             for (k, name) in OPTION_NAMES.iter().enumerate() {
                 let v = want.iter().find(|(n, _)| n == name).map(|(_, v)| *v);
                 assert_eq!(getters[k], v, "{name}");
             }
-            let decoded: Vec<String> = want.iter().map(|(k, v)| format!("{k}={v}")).collect();
-            assert_eq!(q.as_str(), decoded.join("&"));
             assert_eq!(q.is_empty(), want.is_empty());
             let encoded: Vec<String> = want
                 .iter()
                 .map(|(k, v)| {
                     format!(
                         "{k}={}",
-                        percent_encoding::utf8_percent_encode(v, URI_COMPONENT)
+                        v.replace(' ', "%20")
+                            .replace('&', "%26")
+                            .replace(',', "%2C")
+                            .replace('$', "%24")
+                            .replace('=', "%3D")
                     )
                 })
                 .collect();
             assert_eq!(q.encode(), encoded.join("&"));
-            // an object with the keys in emission order
             let members: Vec<String> = want
                 .iter()
                 .map(|(k, v)| format!("{:?}:{}", k, serde_json::to_string(v).unwrap()))
@@ -4399,83 +3286,10 @@ mod tests {
                 format!("{{{}}}", members.join(","))
             );
         }
-        // an empty value is dropped unless kept
-        let mut q = QueryOptions::default();
-        let mark = q.open(SELECT);
-        q.close(SELECT, mark, false);
-        let mark = q.open(ORDERBY);
-        q.text.push_str("a asc");
-        q.close(ORDERBY, mark, false);
-        let mark = q.open(TOP);
-        q.close(TOP, mark, false);
-        assert_eq!(q.as_str(), "$orderby=a asc");
-        assert_eq!(q.pairs().collect::<Vec<_>>(), [("$orderby", "a asc")]);
+        let q = QueryOptions {
+            orderby: Some("a asc".into()),
+            ..QueryOptions::default()
+        };
         assert_eq!(format!("{q:?}"), r#"{"$orderby": "a asc"}"#);
-    }
-
-    /// The one-pass `ident_problem` agrees with the definition.
-    #[test]
-    fn ident_problem_matches_its_definition() {
-        fn reference(s: &str) -> Option<Problem> {
-            let first = s.chars().next()?;
-            if first.is_ascii_digit() {
-                return Some(Problem::Digit);
-            }
-            if let Some(c) = s
-                .chars()
-                .find(|&c| !(c.is_ascii_alphanumeric() || c == '_'))
-            {
-                return Some(Problem::Char(c));
-            }
-            let lower = s.to_ascii_lowercase();
-            RESERVED
-                .contains(&lower.as_str())
-                .then_some(Problem::Keyword)
-        }
-        let mut names: Vec<String> = [
-            "a", "A", "_", "_1", "a1", "1", "9a", "ab", "Ab", "eq", "EQ", "eQ", "eq1", "eq_",
-            "_eq", "divby", "DIVBY", "divbyx", "nan", "NaN", "inf", "INF", "in", "is", "null",
-            "nul", "a b", "a.b", "a-b", "é", "aé", "naïve", "名前", "a\u{0}", "a\n", "\u{7f}",
-            "[x]", "`", "@", "{", "Z", "z", "~",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        names.extend(RESERVED.iter().map(|k| k.to_string()));
-        names.extend(RESERVED.iter().map(|k| k.to_ascii_uppercase()));
-        names.extend(RESERVED.iter().map(|k| format!("{k}s")));
-        for b in 0u8..=127 {
-            names.push(char::from(b).to_string());
-            names.push(format!("a{}", char::from(b)));
-            names.push(format!("n{}t", char::from(b)));
-        }
-        // every 2-character name and every 3-letter one (the perfect hash
-        // must reject each non-keyword), and long names ending in a keyword
-        let chars: Vec<char> = ('a'..='z')
-            .chain('A'..='Z')
-            .chain('0'..='9')
-            .chain(['_'])
-            .collect();
-        for &x in &chars {
-            for &y in &chars {
-                names.push(format!("{x}{y}"));
-            }
-        }
-        for x in 'a'..='z' {
-            for y in 'a'..='z' {
-                for z in 'a'..='z' {
-                    names.push(format!("{x}{y}{z}"));
-                }
-            }
-        }
-        for k in RESERVED {
-            names.push(format!("abcd{k}"));
-            names.push(format!("abcdefgh{k}"));
-            names.push(format!("{k}é"));
-        }
-        for name in &names {
-            assert_eq!(ident_problem(name), reference(name), "{name:?}");
-        }
-        assert_eq!(ident_problem(""), Some(Problem::Empty));
     }
 }
