@@ -164,9 +164,9 @@ use serde::Serialize;
 
 use super::{push_u64, Leaf, BAD, DIGIT, DOT, IDENT, LETTER};
 
-use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
+use crate::ir::{CmpOp, Direction};
 use crate::span::Span;
 use crate::Options;
 

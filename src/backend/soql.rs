@@ -117,9 +117,10 @@ use std::hash::{Hash, Hasher};
 use serde::Serialize;
 
 use super::{push_u64, Leaf, DIGIT, IDENT, LETTER, UNDERSCORE};
-use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
-use crate::ir::{self, Cond, Field, FieldType, LikePattern, Literal, Selection, Value};
+use crate::ir::{
+    self, CmpOp, Cond, Direction, Field, FieldType, LikePattern, Literal, Selection, Value,
+};
 use crate::span::Span;
 use crate::{Lang, Options};
 

@@ -134,9 +134,10 @@ use std::fmt::{self, Write as _};
 use serde::{Serialize, Serializer};
 
 use super::{DIGIT, IDENT, LETTER, UNDERSCORE};
-use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
-use crate::ir::{self, Cond, Field, FieldType, LikePattern, Literal, Selection, Value};
+use crate::ir::{
+    self, CmpOp, Cond, Direction, Field, FieldType, LikePattern, Literal, Selection, Value,
+};
 use crate::span::Span;
 use crate::{Lang, Options};
 
