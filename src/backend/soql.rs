@@ -134,7 +134,7 @@ pub const MAX_OFFSET: u64 = 2_000;
 /// Deepest condition nesting the backend lowers.
 const MAX_DEPTH: usize = 256;
 
-/// Words that cannot be a field or object name, in any letter case (A.1 row 25, tested list).
+/// Words that cannot be a field or object name, in any letter case (A.1 row 25, tested list), sorted.
 const RESERVED: &[&str] = &[
     "AND", "ASC", "BY", "CUBE", "DESC", "ELSE", "EXCLUDES", "FALSE", "FIRST", "FOR", "FROM",
     "HAVING", "IN", "INCLUDES", "LAST", "LIKE", "LIMIT", "NOT", "NULL", "NULLS", "OR", "ROLLUP",
@@ -349,103 +349,14 @@ fn check_grammar(name: &str, dots: bool) -> Result<usize, BadName> {
     Ok(head)
 }
 
-/// The reserved word that `segment` (a segment that passed
-/// [`check_grammar`]) spells in any letter case, if any: the segment is
-/// packed as [`RESERVED_PACKED`] holds the words and looked up in
-/// [`RESERVED_TABLE`] by its remainder, one division and one comparison.
-fn reserved_word(segment: &[u8]) -> Option<&'static str> {
-    if segment.len() < 2 || segment.len() > 8 {
-        return None;
-    }
-    let mut key = 0u64;
-    for &c in segment {
-        if IDENT[usize::from(c)] & STARTS == 0 {
-            return None; // a digit or `_`: no reserved word has one
-        }
-        key = key << 8 | u64::from(c & !0x20); // upper case
-    }
-    key <<= 8 * (8 - segment.len());
-    let slot = RESERVED_TABLE[(key % RESERVED_MODULUS) as usize];
-    (slot != 0 && RESERVED_PACKED[slot as usize - 1] == key).then(|| RESERVED[slot as usize - 1])
-}
-
-/// The smallest modulus under which every packed reserved word has its own
-/// remainder (found at compile time).
-const RESERVED_MODULUS: u64 = {
-    let mut m = RESERVED.len();
-    loop {
-        let mut used = [false; 1024];
-        let mut ok = true;
-        let mut i = 0;
-        while i < RESERVED.len() {
-            let r = (RESERVED_PACKED[i] % m as u64) as usize;
-            if used[r] {
-                ok = false;
-            }
-            used[r] = true;
-            i += 1;
-        }
-        if ok {
-            break;
-        }
-        m += 1;
-        assert!(m < 1024, "no small modulus separates the reserved words");
-    }
-    m as u64
-};
-
-/// Remainder → 1 + index into [`RESERVED`] (0: no word).
-const RESERVED_TABLE: [u8; RESERVED_MODULUS as usize] = {
-    let mut t = [0; RESERVED_MODULUS as usize];
-    let mut i = 0;
-    while i < RESERVED.len() {
-        t[(RESERVED_PACKED[i] % RESERVED_MODULUS) as usize] = i as u8 + 1;
-        i += 1;
-    }
-    t
-};
-
-/// The reserved word `segment` spells, if any: the reference for the key
-/// [`check_grammar`] packs (the tests check that they agree).
-#[cfg(test)]
-fn reserved(segment: &str) -> Option<&'static str> {
-    let b = segment.as_bytes();
-    if b.is_empty() || b.len() > 8 || !b.iter().all(u8::is_ascii_alphabetic) {
-        return None;
-    }
-    let mut key = [0; 8];
-    key[..b.len()].copy_from_slice(b);
-    key.make_ascii_uppercase();
-    RESERVED_PACKED
-        .binary_search(&u64::from_be_bytes(key))
+/// The reserved word that `segment` spells in any letter case, if any.
+fn reserved_word(segment: &str) -> Option<&'static str> {
+    let upper = segment.bytes().map(|b| b.to_ascii_uppercase());
+    RESERVED
+        .binary_search_by(|w| w.bytes().cmp(upper.clone()))
         .ok()
         .map(|i| RESERVED[i])
 }
-
-/// [`RESERVED`] as big-endian `u64`s, zero-padded (every word has at most 8
-/// letters), so a lookup is a binary search over integers. Zero padding
-/// sorts before any letter, so this is sorted as [`RESERVED`] is.
-const RESERVED_PACKED: [u64; RESERVED.len()] = {
-    let mut packed = [0; RESERVED.len()];
-    let mut i = 0;
-    while i < RESERVED.len() {
-        let w = RESERVED[i].as_bytes();
-        assert!(w.len() <= 8);
-        let mut key = [0; 8];
-        let mut k = 0;
-        while k < w.len() {
-            key[k] = w[k];
-            k += 1;
-        }
-        packed[i] = u64::from_be_bytes(key);
-        assert!(
-            i == 0 || packed[i - 1] < packed[i],
-            "RESERVED must be sorted"
-        );
-        i += 1;
-    }
-    packed
-};
 
 /// A character for a message: `` `c` ``, or `U+XXXX` for an invisible one and for `` ` ``.
 fn char_name(c: char) -> String {
@@ -676,7 +587,7 @@ impl Lowerer {
     /// Checks a name; reports and returns `false` when SOQL cannot take it.
     fn name(&mut self, name: &str, span: Span, kind: NameKind) -> bool {
         match check_grammar(name, kind != NameKind::Object) {
-            Ok(head) => match reserved_word(&name.as_bytes()[..head]) {
+            Ok(head) => match reserved_word(&name[..head]) {
                 None => true,
                 Some(word) => {
                     self.reserved_name(name, span, kind, word);
@@ -1256,7 +1167,8 @@ mod tests {
                     (Ok(head), Ok(())) => {
                         let first = name.split('.').next().unwrap_or("");
                         assert_eq!(*head, first.len(), "{name:?}");
-                        assert_eq!(reserved_word(first.as_bytes()), reserved(first), "{name:?}");
+                        let want = RESERVED.iter().find(|w| w.eq_ignore_ascii_case(first));
+                        assert_eq!(reserved_word(first), want.copied(), "{name:?}");
                     }
                     _ => unreachable!(),
                 }
@@ -2182,8 +2094,12 @@ mod tests {
             push_u64(&mut s, n);
             assert_eq!(s, n.to_string());
         }
+        assert!(
+            RESERVED.windows(2).all(|p| p[0] < p[1]),
+            "RESERVED is sorted"
+        );
         for w in RESERVED {
-            assert_eq!(reserved(&w.to_ascii_lowercase()), Some(*w));
+            assert_eq!(reserved_word(&w.to_ascii_lowercase()), Some(*w));
         }
         for w in [
             "",
@@ -2195,7 +2111,7 @@ mod tests {
             "Owner",
             "EXCLUDESX",
         ] {
-            assert_eq!(reserved(w), None, "{w:?}");
+            assert_eq!(reserved_word(w), None, "{w:?}");
         }
     }
 
