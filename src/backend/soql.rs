@@ -1,10 +1,8 @@
 //! Backend for Salesforce: [`ir::Query`] → one SOQL statement
 //! (`SELECT … FROM … [WHERE …] [ORDER BY …] [LIMIT n] [OFFSET m]`).
 //!
-//! The statement is written straight into one pre-sized `String`; a string
-//! literal with nothing to escape is copied in one piece. Every problem found
-//! is reported (not just the first), each naming the target and the
-//! construct. Sources are the rows of the SOQL research notes
+//! Every problem found is reported (not just the first), each naming the
+//! target and the construct. Sources are the rows of the SOQL research notes
 //! (`research/soql.md`, Part A: "A.1 row N", "A.2", "A.3").
 //!
 //! # Rules
@@ -164,7 +162,7 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Err
     let mut l = Lowerer {
         max_string_chars: limits.soql_max_string_chars,
         max_offset: limits.soql_max_offset,
-        out: String::with_capacity(estimate(q)),
+        out: String::new(),
         errors: Vec::new(),
         warnings: Vec::new(),
         too_deep: false,
@@ -208,57 +206,6 @@ fn statement_chars(s: &str, max: usize) -> usize {
         s.len()
     } else {
         utf16_len(s)
-    }
-}
-
-/// A capacity for the output that is usually enough, so it is allocated once.
-fn estimate(q: &ir::Query<'_>) -> usize {
-    let mut n = 48 + q.object.name.len();
-    if let Selection::Fields { fields } = &q.selection {
-        n += fields.iter().map(|f| f.path.len() + 2).sum::<usize>();
-    }
-    if let Some(c) = &q.filter {
-        n += 7 + cond_estimate(c, 0);
-    }
-    n += q
-        .order_by
-        .iter()
-        .map(|k| k.field.path.len() + 7)
-        .sum::<usize>();
-    n
-}
-
-fn cond_estimate(c: &Cond<'_>, depth: usize) -> usize {
-    if depth > MAX_DEPTH {
-        return 0;
-    }
-    match c {
-        Cond::And { operands, .. } | Cond::Or { operands, .. } => operands
-            .iter()
-            .map(|o| cond_estimate(o, depth + 1) + 6)
-            .sum(),
-        Cond::Not { operand, .. } => 7 + cond_estimate(operand, depth + 1),
-        Cond::Compare { field, value, .. } => field.path.len() + 4 + value_estimate(&value.literal),
-        Cond::Like { field, pattern, .. } => field.path.len() + 20 + pattern.text().len(),
-        Cond::In { field, values, .. } => {
-            field.path.len()
-                + 10
-                + values
-                    .iter()
-                    .map(|v| value_estimate(&v.literal) + 2)
-                    .sum::<usize>()
-        }
-        Cond::IsNull { field, .. } => field.path.len() + 8,
-    }
-}
-
-fn value_estimate(l: &Literal<'_>) -> usize {
-    match l {
-        Literal::String(s) => s.len() + 4,
-        Literal::Number(n) => n.len(),
-        Literal::Bool(_) => 5,
-        Literal::Date(_) => 10,
-        Literal::DateTime(_) => 35,
     }
 }
 
@@ -2480,19 +2427,6 @@ mod tests {
         let e = lower(&q, &Options::default()).unwrap_err();
         assert_eq!(e.0[0].code.as_str(), "S015");
         assert_eq!(e.0[0].message, "salesforce does not support `SELECT *`");
-    }
-
-    #[test]
-    fn the_output_buffer_is_sized_once() {
-        for src in [
-            "SELECT id, name, website FROM Accounts WHERE name LIKE 'Jim%' ORDER BY name DESC LIMIT 100 OFFSET 200",
-            "SELECT id, name, email, status FROM Leads WHERE name LIKE '%kloudless%' AND email != '' ORDER BY name ASC",
-            "SELECT Id FROM Account WHERE (a = 1 OR b IN (1, 2, 3)) AND NOT c IS NULL AND d < '2024-01-15T10:30:00.250+05:30'",
-        ] {
-            let q = check(src, Lang::Kql, Some(Target::Salesforce), &Options::default()).unwrap();
-            let (r, _) = lower(&q, &Options::default()).unwrap();
-            assert!(estimate(&q) >= r.soql.len(), "{src}");
-        }
     }
 
     #[test]
