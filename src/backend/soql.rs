@@ -171,7 +171,11 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Err
     l.query(q);
     if l.errors.is_empty() {
         let max = limits.soql_max_statement_chars;
-        let n = statement_chars(&l.out, max);
+        let n = if l.out.len() > max {
+            utf16_len(&l.out)
+        } else {
+            l.out.len()
+        };
         if n > max {
             l.errors.push(
                 Error::new(
@@ -198,15 +202,6 @@ pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Err
 /// over a limit.
 fn utf16_len(s: &str) -> usize {
     s.chars().map(char::len_utf16).sum()
-}
-
-/// The statement's length in characters, counted only when the byte length could exceed `max`.
-fn statement_chars(s: &str, max: usize) -> usize {
-    if s.len() <= max {
-        s.len()
-    } else {
-        utf16_len(s)
-    }
 }
 
 /// What a checked name is, for messages.
@@ -548,7 +543,6 @@ impl Lowerer {
         }
     }
 
-    #[cold]
     fn bad_name(&mut self, name: &str, span: Span, kind: NameKind, why: BadName) {
         let what = kind.what();
         let note = kind.note();
@@ -579,7 +573,6 @@ impl Lowerer {
         }
     }
 
-    #[cold]
     fn reserved_name(&mut self, name: &str, span: Span, kind: NameKind, word: &str) {
         let what = kind.what();
         let note = kind.note();
@@ -764,54 +757,18 @@ impl Lowerer {
     fn in_list(&mut self, values: &[Value<'_>], negated: bool) {
         self.out
             .push_str(if negated { " NOT IN (" } else { " IN (" });
-        // The common case inline: a string with nothing to escape,
-        // copied in one piece. The quote that closes it and the
-        // separator are written with the next value's opening quote
-        // (`', '`), so such a value costs two pushes; `open` says
-        // whether the last value written is such a string still
-        // waiting for its closing quote. The space was reserved with
-        // the whole statement (`cond_estimate`).
-        let mut open = false;
         for (i, v) in values.iter().enumerate() {
-            match &v.literal {
-                Literal::String(s) if s.len() <= self.max_string_chars && is_plain(s) => {
-                    if open {
-                        self.out.push_str("', '");
-                    } else if i > 0 {
-                        self.out.push_str(", '");
-                    } else {
-                        self.out.push('\'');
-                    }
-                    self.out.push_str(s);
-                    open = true;
-                }
-                _ => {
-                    if open {
-                        self.out.push_str("', ");
-                    } else if i > 0 {
-                        self.out.push_str(", ");
-                    }
-                    self.value(v);
-                    open = false;
-                }
+            if i > 0 {
+                self.out.push_str(", ");
             }
+            self.value(v);
         }
-        self.out.push_str(if open { "')" } else { ")" });
+        self.out.push(')');
     }
 
     fn value(&mut self, v: &Value<'_>) {
         match &v.literal {
-            Literal::String(s) => {
-                // Nothing to escape and short enough: copied in one piece.
-                if s.len() <= self.max_string_chars && plain_len(s, false) == s.len() {
-                    self.out.reserve(s.len() + 2);
-                    self.out.push('\'');
-                    self.out.push_str(s);
-                    self.out.push('\'');
-                } else {
-                    self.string("", s, "", false, v.span);
-                }
-            }
+            Literal::String(s) => self.string("", s, "", false, v.span),
             Literal::Number(n) => {
                 if is_plain_decimal(n) {
                     self.out.push_str(n);
@@ -832,28 +789,15 @@ impl Lowerer {
     /// Writes `'<lead><escaped text><trail>'`. `like` escapes the `LIKE`
     /// wildcards `%` and `_` in `text` (never in `lead`/`trail`).
     fn string(&mut self, lead: &str, text: &str, trail: &str, like: bool, span: Span) {
-        // Nothing to escape and short enough: copied in one piece.
-        let len = lead.len() + text.len() + trail.len();
-        if len <= self.max_string_chars && plain_len(text, like) == text.len() {
-            self.out.reserve(len + 2);
-            self.out.push('\'');
-            self.out.push_str(lead);
-            self.out.push_str(text);
-            self.out.push_str(trail);
-            self.out.push('\'');
-            return;
-        }
+        let what = if like {
+            "`LIKE` pattern"
+        } else {
+            "string literal"
+        };
         self.out.push('\'');
         let body_start = self.out.len();
-        if !lead.is_empty() {
-            self.out.push_str(lead);
-        }
+        self.out.push_str(lead);
         if let Err(c) = escape_into(&mut self.out, text, like) {
-            let what = if like {
-                "`LIKE` pattern"
-            } else {
-                "string literal"
-            };
             self.errors.push(
                 Error::new(
                     Code::SoqlControlChar,
@@ -864,18 +808,11 @@ impl Lowerer {
             );
             return;
         }
-        if !trail.is_empty() {
-            self.out.push_str(trail);
-        }
+        self.out.push_str(trail);
         let max = self.max_string_chars;
         if self.out.len() - body_start > max {
             let n = utf16_len(self.out.get(body_start..).unwrap_or(""));
             if n > max {
-                let what = if like {
-                    "`LIKE` pattern"
-                } else {
-                    "string literal"
-                };
                 self.errors.push(
                     Error::new(
                         Code::SoqlStringTooLong,
@@ -890,61 +827,9 @@ impl Lowerer {
     }
 }
 
-/// [`ESCAPE_CLASS`] bit: the byte may need escaping in any string literal,
-/// or starts a control character (`0xC2` leads U+0080–U+00BF, where the C1
-/// controls are).
-const ANY: u8 = 1;
-/// [`ESCAPE_CLASS`] bit: the byte is a `LIKE` wildcard, escaped in a pattern.
-const WILDCARD: u8 = 2;
-
-/// What each byte may need in a SOQL string literal, so the scan for text
-/// to copy unchanged is one table load per byte.
-const ESCAPE_CLASS: [u8; 256] = {
-    let mut t = [0; 256];
-    let mut b = 0;
-    while b < 256 {
-        t[b] = if b < 0x20 || b == 0x7f || b == 0xc2 || b == b'\\' as usize || b == b'\'' as usize {
-            ANY
-        } else if b == b'%' as usize || b == b'_' as usize {
-            WILDCARD
-        } else {
-            0
-        };
-        b += 1;
-    }
-    t
-};
-
-/// The length of the start of `s` that [`escape_into`] copies unchanged:
-/// up to the first byte that may need escaping or start a control character
-/// (`0xC2` leads U+0080–U+00BF, where the C1 controls are).
-/// Whether [`escape_into`] copies all of `s` (not a LIKE pattern) unchanged:
-/// `plain_len(s, false) == s.len()`.
-#[inline]
-fn is_plain(s: &str) -> bool {
-    s.bytes().all(|b| ESCAPE_CLASS[usize::from(b)] & ANY == 0)
-}
-
-fn plain_len(s: &str, like: bool) -> usize {
-    let mask = if like { ANY | WILDCARD } else { ANY };
-    s.bytes()
-        .position(|b| ESCAPE_CLASS[usize::from(b)] & mask != 0)
-        .unwrap_or(s.len())
-}
-
-/// Appends `s` escaped for a SOQL string literal (A.2). Runs without
-/// anything to escape are copied whole. Returns the first control
-/// character SOQL cannot carry.
+/// Appends `s` escaped for a SOQL string literal (A.2). Returns the first
+/// control character SOQL cannot carry.
 fn escape_into(out: &mut String, s: &str, like: bool) -> Result<(), char> {
-    // Fast path: a byte scan for anything that may need escaping or be a
-    // control character (`0xC2` leads U+0080–U+00BF, where the C1 controls
-    // are); text before it is copied in one piece, without decoding.
-    let plain = plain_len(s, like);
-    out.push_str(&s[..plain]);
-    if plain == s.len() {
-        return Ok(());
-    }
-    let s = &s[plain..];
     let mut run = 0;
     for (i, c) in s.char_indices() {
         let rep = match c {
@@ -1123,32 +1008,6 @@ mod tests {
         }
     }
 
-    #[test]
-    fn escape_scan_agrees_with_the_reference() {
-        let reference = |s: &str, like: bool| {
-            s.bytes()
-                .position(|b| {
-                    b < 0x20
-                        || matches!(b, b'\\' | b'\'' | 0x7f | 0xc2)
-                        || (like && matches!(b, b'%' | b'_'))
-                })
-                .unwrap_or(s.len())
-        };
-        let mut texts: Vec<String> = [
-            "", "abc", "O'Brien", "a\\b", "50%", "a_b", "é", "\u{85}x", "\u{7f}", "tab\tx", "’＇",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        for c in (0..0x250u32).filter_map(char::from_u32) {
-            texts.push(format!("ab{c}cd"));
-        }
-        for t in &texts {
-            for like in [true, false] {
-                assert_eq!(plain_len(t, like), reference(t, like), "{t:?} {like}");
-            }
-        }
-    }
     use crate::{check, translate, Limits, Target};
 
     const NO_SPAN: Span = Span { start: 0, end: 0 };
