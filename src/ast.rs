@@ -32,6 +32,7 @@ use std::fmt::{self, Write};
 
 use serde::Serialize;
 
+pub use crate::ir::{CmpOp, Direction, SmallList};
 use crate::span::Span;
 
 /// A parsed statement.
@@ -73,92 +74,6 @@ pub struct Query<'a> {
     pub offset: Option<Expr<'a>>,
     /// The whole statement.
     pub span: Span,
-}
-
-/// A list that holds a lone item in place and more than one in a [`Vec`].
-///
-/// For the clauses that nearly always have one item (`FROM`, `ORDER BY`):
-/// the usual query then needs no allocation for them. It dereferences to a
-/// slice, compares as its slice (however the items are held) and serialises
-/// as a sequence, like a `Vec`.
-#[derive(Clone, Debug)]
-pub enum SmallList<T> {
-    /// Exactly one item.
-    One(T),
-    /// Any number of items (an empty list is `Many` with an empty `Vec`,
-    /// which does not allocate).
-    Many(Vec<T>),
-}
-
-impl<T> SmallList<T> {
-    /// An empty list.
-    pub const fn new() -> Self {
-        SmallList::Many(Vec::new())
-    }
-
-    /// Appends `item`; the second item moves the first into a `Vec`.
-    pub fn push(&mut self, item: T) {
-        match self {
-            SmallList::Many(v) if !v.is_empty() => v.push(item),
-            SmallList::Many(_) => *self = SmallList::One(item),
-            SmallList::One(_) => {
-                let SmallList::One(first) = std::mem::take(self) else {
-                    return;
-                };
-                let mut v = Vec::with_capacity(4);
-                v.push(first);
-                v.push(item);
-                *self = SmallList::Many(v);
-            }
-        }
-    }
-
-    /// The items as a slice.
-    pub fn as_slice(&self) -> &[T] {
-        match self {
-            SmallList::One(item) => std::slice::from_ref(item),
-            SmallList::Many(v) => v,
-        }
-    }
-}
-
-impl<T> Default for SmallList<T> {
-    fn default() -> Self {
-        SmallList::new()
-    }
-}
-
-impl<T> std::ops::Deref for SmallList<T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        self.as_slice()
-    }
-}
-
-impl<T> From<Vec<T>> for SmallList<T> {
-    fn from(v: Vec<T>) -> Self {
-        SmallList::Many(v)
-    }
-}
-
-impl<'l, T> IntoIterator for &'l SmallList<T> {
-    type Item = &'l T;
-    type IntoIter = std::slice::Iter<'l, T>;
-    fn into_iter(self) -> Self::IntoIter {
-        self.as_slice().iter()
-    }
-}
-
-impl<T: PartialEq> PartialEq for SmallList<T> {
-    fn eq(&self, other: &Self) -> bool {
-        self.as_slice() == other.as_slice()
-    }
-}
-
-impl<T: Serialize> Serialize for SmallList<T> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.as_slice().serialize(s)
-    }
 }
 
 /// One entry of the SELECT list.
@@ -301,83 +216,6 @@ pub struct OrderItem<'a> {
     pub direction: Option<Direction>,
     /// Position of the item.
     pub span: Span,
-}
-
-/// `ASC` or `DESC`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// `ASC`
-    Asc,
-    /// `DESC`
-    Desc,
-}
-
-impl Direction {
-    /// The keyword.
-    pub fn keyword(self) -> &'static str {
-        match self {
-            Direction::Asc => "ASC",
-            Direction::Desc => "DESC",
-        }
-    }
-}
-
-/// Comparison operators. `<>` parses as [`CmpOp::Ne`] and prints as `!=`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CmpOp {
-    /// `=`
-    Eq,
-    /// `!=` or `<>`
-    Ne,
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-}
-
-impl CmpOp {
-    /// The canonical symbol.
-    pub fn symbol(self) -> &'static str {
-        match self {
-            CmpOp::Eq => "=",
-            CmpOp::Ne => "!=",
-            CmpOp::Lt => "<",
-            CmpOp::Le => "<=",
-            CmpOp::Gt => ">",
-            CmpOp::Ge => ">=",
-        }
-    }
-
-    /// The operator with its operands swapped: `a < b` ⇔ `b > a`.
-    pub fn flipped(self) -> CmpOp {
-        match self {
-            CmpOp::Eq => CmpOp::Eq,
-            CmpOp::Ne => CmpOp::Ne,
-            CmpOp::Lt => CmpOp::Gt,
-            CmpOp::Le => CmpOp::Ge,
-            CmpOp::Gt => CmpOp::Lt,
-            CmpOp::Ge => CmpOp::Le,
-        }
-    }
-
-    /// The complement under two-valued logic: `NOT (a < b)` ⇔ `a >= b`
-    /// (also exact under SQL three-valued logic, both sides being UNKNOWN on NULL).
-    pub fn negated(self) -> CmpOp {
-        match self {
-            CmpOp::Eq => CmpOp::Ne,
-            CmpOp::Ne => CmpOp::Eq,
-            CmpOp::Lt => CmpOp::Ge,
-            CmpOp::Le => CmpOp::Gt,
-            CmpOp::Gt => CmpOp::Le,
-            CmpOp::Ge => CmpOp::Lt,
-        }
-    }
 }
 
 /// Arithmetic operators (rejected by validation).

@@ -85,8 +85,7 @@ use std::cmp::Ordering;
 
 use serde_json::{Map, Value};
 
-use crate::ast::{CmpOp, Direction};
-use crate::ir::{Cond, Date, DateTime, LikePattern, Literal, Query, Selection};
+use crate::ir::{CmpOp, Cond, Date, DateTime, Direction, LikePattern, Literal, Query, Selection};
 
 /// Options of an evaluation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

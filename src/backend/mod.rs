@@ -15,8 +15,8 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::ast::CmpOp;
 use crate::error::{Error, Errors};
+use crate::ir::CmpOp;
 use crate::{ir, Options, Target};
 
 pub mod odata;

@@ -158,9 +158,9 @@ use serde::Serialize;
 
 use super::Leaf;
 
-use crate::ast::{CmpOp, Direction};
 use crate::error::{shown, Code, Error, Errors};
 use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
+use crate::ir::{CmpOp, Direction};
 use crate::options::Options;
 use crate::span::Span;
 
