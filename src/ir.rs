@@ -508,6 +508,14 @@ impl<T> SmallList<T> {
     }
 }
 
+impl<T> Extend<T> for SmallList<T> {
+    fn extend<I: IntoIterator<Item = T>>(&mut self, items: I) {
+        for item in items {
+            self.push(item);
+        }
+    }
+}
+
 impl<T> Default for SmallList<T> {
     fn default() -> Self {
         SmallList::new()

@@ -62,8 +62,7 @@ pub use span::Span;
 ///
 /// Fails with the first syntax error (`P…`) or limit (`L001`, `L002`).
 pub fn parse<'a>(src: &'a str, lang: Lang, options: &Options) -> Result<ast::Query<'a>, Errors> {
-    let _ = lang;
-    parser::parse_query(src, &options.limits).map_err(Errors::from)
+    parser::parse_query(src, lang, &options.limits).map_err(Errors::from)
 }
 
 /// Checks a syntax tree against the documented subset of `lang` (and of

@@ -401,7 +401,7 @@ fn limits_produce_l_codes() {
         (
             "L001 small limit",
             Code::TooDeep,
-            "nesting is deeper than the limit of 1",
+            "more than 1 level of nesting: this `(` is level 2",
         ),
     ];
     let cases = programmatic_cases();

@@ -963,12 +963,12 @@ fn nesting_just_below_the_limit_is_fine() {
     let max = Limits::default().max_depth;
     let src = format!(
         "SELECT a FROM X WHERE {}a = 1{}",
-        "(".repeat(max - 1),
-        ")".repeat(max - 1)
+        "(".repeat(max),
+        ")".repeat(max)
     );
     let q = check(&src, Lang::Kql, None, &Options::default()).expect("accepted");
     assert!(q.filter.is_some());
-    let src = format!("SELECT a FROM X WHERE {}a = 1", "NOT ".repeat(max - 2));
+    let src = format!("SELECT a FROM X WHERE {}a = 1", "NOT ".repeat(max));
     let ast = parse(&src, Lang::Kql, &Options::default()).expect("parses");
     assert_eq!(
         parse(&ast.to_string(), Lang::Kql, &Options::default()).as_ref(),
@@ -1020,6 +1020,8 @@ fn negated_number_literal_round_trips() {
 }
 
 /// The depth-limit span covered one byte, splitting a multi-byte character.
+/// It now covers the whole token that opens the level too many (`(`), never
+/// the text after it.
 #[test]
 fn depth_limit_span_covers_a_whole_character() {
     let mut hit = false;
@@ -1038,9 +1040,11 @@ fn depth_limit_span_covers_a_whole_character() {
             src.is_char_boundary(sp.start) && src.is_char_boundary(sp.end),
             "{n}: {sp:?}"
         );
-        hit |= &src[sp.start..sp.end] == "é";
+        assert_eq!(&src[sp.start..sp.end], "(", "{n}");
+        assert_eq!(sp.start, "SELECT a FROM X WHERE ".len() + 64, "{n}");
+        hit = true;
     }
-    assert!(hit, "no nesting depth put the limit at `é`");
+    assert!(hit, "no nesting depth reached the limit");
 }
 
 /// A string token in a message was shown with its newline, breaking the
