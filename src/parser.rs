@@ -20,8 +20,7 @@
 //! The error type is a small `Copy` value ([`PErr`]: a byte offset and what
 //! went wrong), so a failing branch costs no allocation; the message, span
 //! and help line are built once, from the source text at that offset, by
-//! [`to_error`]. This is what made nom as fast as the hand-written cursor it
-//! replaced (ruling R63 in `grammar/decisions.md`).
+//! [`to_error`] (ruling R63 in `grammar/decisions.md`).
 //!
 //! Keywords are upper case and end at a word boundary; the same word in
 //! another case is an identifier, and where a keyword was expected the error
@@ -145,10 +144,12 @@ fn word_len(s: &str) -> usize {
         _ => return 0,
     }
     // ASCII bytes one by one; characters are decoded only after a non-ASCII byte.
-    let ascii = b
-        .iter()
-        .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_'))
-        .unwrap_or(b.len());
+    let mut ascii = 1;
+    while b.get(ascii).is_some_and(|&c| {
+        (c | 0x20).wrapping_sub(b'a') < 26 || c.wrapping_sub(b'0') < 10 || c == b'_'
+    }) {
+        ascii += 1;
+    }
     if b.get(ascii).is_none_or(u8::is_ascii) {
         return ascii;
     }
@@ -539,10 +540,7 @@ fn kw<'t, 's: 't>(k: Kw) -> impl Fn(Toks<'t, 's>) -> PResult<'t, 's, Span> {
     move |i| {
         let t = i.peek();
         if t.kind == Tok::Kw(k) {
-            Ok((
-                i.next(),
-                Span::new(t.start as usize, (t.start as usize) + t.text.len()),
-            ))
+            Ok((i.next(), token_span(t)))
         } else {
             fail(i, Fault::Expected(k.text()))
         }
@@ -577,6 +575,11 @@ fn path<'t, 's: 't>(expected: &'static str) -> impl Fn(Toks<'t, 's>) -> PResult<
             _ => fail(i, Fault::Expected(expected)),
         }
     }
+}
+
+/// The span of the token `t`.
+fn token_span(t: Token<'_>) -> Span {
+    Span::new(t.start as usize, t.start as usize + t.text.len())
 }
 
 fn ident<'s>(t: Token<'s>) -> Ident<'s> {
@@ -615,7 +618,25 @@ fn commit<T>(r: Result<T, Err<PErr>>) -> Result<T, Err<PErr>> {
     })
 }
 
-use nom::combinator::{cut, opt};
+/// `[k p]`: the clause opened by the keyword `k`, if the next token is
+/// `k`; after it, `p` is committed.
+fn clause<'t, 's: 't, O, P>(
+    k: Kw,
+    mut p: P,
+) -> impl FnMut(Toks<'t, 's>) -> PResult<'t, 's, Option<O>>
+where
+    P: Parser<Toks<'t, 's>, Output = O, Error = PErr>,
+{
+    move |i| {
+        if i.peek().kind != Tok::Kw(k) {
+            return Ok((i, None));
+        }
+        let (i, o) = commit(p.parse(i.next()))?;
+        Ok((i, Some(o)))
+    }
+}
+
+use nom::combinator::cut;
 use nom::sequence::preceded;
 
 // ---- statements ----------------------------------------------------------------
@@ -646,7 +667,10 @@ fn statement<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Query<'s>> {
 fn query<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Query<'s>> {
     let start = i.peek().start;
     let (i, _) = kw(Kw::Select)(i)?;
-    let (i, distinct) = opt(kw(Kw::Distinct)).parse(i)?;
+    let (i, distinct) = match i.peek() {
+        t if t.kind == Tok::Kw(Kw::Distinct) => (i.next(), Some(token_span(t))),
+        _ => (i, None),
+    };
     let (i, select): (_, Vec<_>) = cut(list1(|i| select_entry(i, d))).parse(i)?;
     let (i, _) = match kw(Kw::From)(i) {
         Ok(ok) => ok,
@@ -662,29 +686,27 @@ fn query<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Query<'s>> {
     let (i, from) = cut(list1(|i| table_ref(i, d))).parse(i)?;
     let mut joins = Vec::new();
     let mut i = i;
-    while let (rest, Some(j)) = opt(|i| join(i, d)).parse(i)? {
+    while starts_join(i.peek().kind) {
+        let (rest, j) = join(i, d)?;
         joins.push(j);
         i = rest;
     }
-    let (i, where_clause) = opt(preceded(kw(Kw::Where), cut(|i| expr(i, d)))).parse(i)?;
+    let (i, where_clause) = clause(Kw::Where, |i| expr(i, d)).parse(i)?;
     let gstart = i.peek().start;
-    let (i, group_by) = opt(preceded(
-        (kw(Kw::Group), cut(kw(Kw::By))),
-        cut(list1(|i| operand(i, d))),
-    ))
-    .parse(i)?;
+    let (i, group_by) =
+        clause(Kw::Group, preceded(kw(Kw::By), list1(|i| operand(i, d)))).parse(i)?;
     let group_by = group_by.map(|exprs| GroupBy {
         exprs,
         span: i.span_from(gstart),
     });
-    let (i, having) = opt(preceded(kw(Kw::Having), cut(|i| expr(i, d)))).parse(i)?;
-    let (i, order_by) = opt(preceded(
-        (kw(Kw::Order), cut(kw(Kw::By))),
-        cut(list1(|i| order_entry(i, d))),
-    ))
+    let (i, having) = clause(Kw::Having, |i| expr(i, d)).parse(i)?;
+    let (i, order_by) = clause(
+        Kw::Order,
+        preceded(kw(Kw::By), list1(|i| order_entry(i, d))),
+    )
     .parse(i)?;
-    let (i, limit) = opt(preceded(kw(Kw::Limit), cut(|i| operand(i, d)))).parse(i)?;
-    let (i, offset) = opt(preceded(kw(Kw::Offset), cut(|i| operand(i, d)))).parse(i)?;
+    let (i, limit) = clause(Kw::Limit, |i| operand(i, d)).parse(i)?;
+    let (i, offset) = clause(Kw::Offset, |i| operand(i, d)).parse(i)?;
     Ok((
         i,
         Query {
@@ -796,7 +818,7 @@ fn join<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Join<'s>> {
     let start = i.peek().start;
     let (i, kind) = join_kind(i)?;
     let (i, table) = cut(|i| table_ref(i, d)).parse(i)?;
-    let (i, on) = opt(preceded(kw(Kw::On), cut(|i| expr(i, d)))).parse(i)?;
+    let (i, on) = clause(Kw::On, |i| expr(i, d)).parse(i)?;
     let span = i.span_from(start);
     Ok((
         i,
@@ -810,6 +832,14 @@ fn join<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Join<'s>> {
 }
 
 /// `join_kind = "JOIN" | "INNER" "JOIN" | ("LEFT"|"RIGHT"|"FULL") ["OUTER"] "JOIN" | "CROSS" "JOIN"`
+/// Whether a token of kind `k` starts a [`join_kind`].
+fn starts_join(k: Tok) -> bool {
+    matches!(
+        k,
+        Tok::Kw(Kw::Join | Kw::Inner | Kw::Left | Kw::Right | Kw::Full | Kw::Cross)
+    )
+}
+
 fn join_kind<'t, 's>(i: Toks<'t, 's>) -> PResult<'t, 's, JoinKind> {
     let kind = match i.peek().kind {
         Tok::Kw(Kw::Join) => return Ok((i.next(), JoinKind::Plain)),
@@ -821,8 +851,10 @@ fn join_kind<'t, 's>(i: Toks<'t, 's>) -> PResult<'t, 's, JoinKind> {
         _ => return fail(i, Fault::Expected("`JOIN`")),
     };
     let mut i = i.next();
-    if matches!(kind, JoinKind::Left | JoinKind::Right | JoinKind::Full) {
-        i = opt(kw(Kw::Outer)).parse(i)?.0;
+    if matches!(kind, JoinKind::Left | JoinKind::Right | JoinKind::Full)
+        && i.peek().kind == Tok::Kw(Kw::Outer)
+    {
+        i = i.next();
     }
     let (i, _) = cut(kw(Kw::Join)).parse(i)?;
     Ok((i, kind))
@@ -921,7 +953,7 @@ fn expr_not<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Expr<'s>> {
 /// after the first nests the tree one level deeper, so it costs a level.
 fn expr_pred<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Expr<'s>> {
     let start = i.peek().start;
-    let (mut i, mut lhs) = factor(i, d)?;
+    let (mut i, mut lhs) = operand_start(i, d, factor)?;
     let mut height = d;
     let mut first = true;
     while starts_infix_tail(i.peek().kind) {
@@ -1034,7 +1066,7 @@ fn pred_tail<'t, 's>(
     match t.kind {
         Tok::Kw(Kw::Like) => {
             let (i, pattern) = operand(i.next(), d)?;
-            let (i, escape) = opt(preceded(kw(Kw::Escape), cut(|j| operand(j, d)))).parse(i)?;
+            let (i, escape) = clause(Kw::Escape, |j| operand(j, d)).parse(i)?;
             let like = Box::new(Like {
                 expr: lhs,
                 pattern,
@@ -1124,7 +1156,31 @@ fn close<'t, 's>(i: Toks<'t, 's>, expected: &'static str) -> PResult<'t, 's, Tok
 
 /// `operand = term {("+"|"-") term}`: a value, no conditions.
 fn operand<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Expr<'s>> {
-    chain(i, d, term, |c| matches!(c, b'+' | b'-'), true)
+    operand_start(i, d, |i, d| {
+        chain(i, d, term, |c| matches!(c, b'+' | b'-'), true)
+    })
+}
+
+/// `rule` at `i`, except that a name no `(` follows is read here as a
+/// column: the usual operand, built without descending through
+/// `term`, `factor` and `primary` (measured in R63).
+#[inline(always)]
+fn operand_start<'t, 's>(
+    i: Toks<'t, 's>,
+    d: Depth,
+    rule: impl FnOnce(Toks<'t, 's>, Depth) -> PResult<'t, 's, Expr<'s>>,
+) -> PResult<'t, 's, Expr<'s>> {
+    if let [t, next, ..] = i.0 {
+        if t.kind == Tok::Name
+            && !matches!(
+                next.kind,
+                Tok::Sym(b'(' | b'+' | b'-' | b'*' | b'/' | b'%') | Tok::Comment
+            )
+        {
+            return Ok((i.next(), Expr::Column { ident: ident(*t) }));
+        }
+    }
+    rule(i, d)
 }
 
 /// `term = factor {("*"|"/"|"%") factor}`

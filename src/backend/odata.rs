@@ -291,14 +291,19 @@ impl QueryOptions {
     /// The encoded query string: `name=value` pairs joined by `&`, each value
     /// percent-encoded with [`URI_COMPONENT`] (the names stay literal).
     pub fn encode(&self) -> String {
-        let mut out = String::new();
+        // Room for the decoded text and a few escapes, so the string
+        // rarely grows while it is written.
+        let decoded: usize = self.pairs().map(|(n, v)| n.len() + v.len() + 2).sum();
+        let mut out = String::with_capacity(decoded + decoded / 4);
         for (name, value) in self.pairs() {
             if !out.is_empty() {
                 out.push('&');
             }
             out.push_str(name);
             out.push('=');
-            out.extend(utf8_percent_encode(value, URI_COMPONENT));
+            for chunk in utf8_percent_encode(value, URI_COMPONENT) {
+                out.push_str(chunk);
+            }
         }
         out
     }
@@ -514,12 +519,26 @@ fn pluralize(name: &str) -> String {
 
 // ---- identifiers ------------------------------------------------------------
 
-/// Words an OData 4.0 expression parser reads as operators or literals
-/// (URLCONV §5.1.1, ABNF), compared ignoring case; sorted.
-const RESERVED: &[&str] = &[
+/// Defines [`RESERVED`] and [`is_reserved`] from one list.
+macro_rules! reserved {
+    ($($w:literal),* $(,)?) => {
+        /// Words an OData 4.0 expression parser reads as operators or literals
+        /// (URLCONV §5.1.1, ABNF), compared ignoring case; sorted.
+        #[cfg_attr(not(test), allow(dead_code))]
+        const RESERVED: &[&str] = &[$($w),*];
+
+        /// Whether the lower-case word `w` is in [`RESERVED`]: a `match`,
+        /// a few integer compares per length.
+        fn is_reserved(w: &str) -> bool {
+            matches!(w, $($w)|*)
+        }
+    };
+}
+
+reserved! {
     "add", "all", "and", "any", "asc", "desc", "div", "divby", "eq", "false", "ge", "gt", "has",
     "in", "inf", "le", "lt", "mod", "mul", "nan", "ne", "not", "null", "or", "sub", "true",
-];
+}
 
 /// Why a name is not a Dataverse identifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -538,17 +557,19 @@ fn ident_problem(s: &str) -> Option<Problem> {
     if first.is_ascii_digit() {
         return Some(Problem::Digit);
     }
-    if let Some(c) = s
-        .chars()
-        .find(|&c| !(c.is_ascii_alphanumeric() || c == '_'))
+    if let Some(k) = s
+        .bytes()
+        .position(|b| !(b.is_ascii_alphanumeric() || b == b'_'))
     {
-        return Some(Problem::Char(c));
+        return s[k..].chars().next().map(Problem::Char);
     }
-    let lower = s.bytes().map(|b| b.to_ascii_lowercase());
-    RESERVED
-        .binary_search_by(|k| k.bytes().cmp(lower.clone()))
-        .is_ok()
-        .then_some(Problem::Keyword)
+    // Every reserved word is at most 5 letters: longer names are not looked up.
+    let mut lower = [0; 5];
+    let w = lower.get_mut(..s.len())?;
+    w.copy_from_slice(s.as_bytes());
+    w.make_ascii_lowercase();
+    let w = std::str::from_utf8(w).ok()?;
+    is_reserved(w).then_some(Problem::Keyword)
 }
 
 fn char_desc(c: char) -> String {
@@ -622,7 +643,8 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         self.resolve_table();
         let (select, expand) = self.selection();
         let filter = q.filter.as_ref().map(|c| {
-            let mut out = String::new();
+            // About as long as the WHERE clause: one allocation (R63).
+            let mut out = String::with_capacity(c.span().len() + 32);
             self.cond(&mut out, c, false, None);
             out
         });

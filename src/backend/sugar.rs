@@ -219,7 +219,9 @@ impl Serialize for SugarBody {
 /// backend's warnings. Reports every problem, not just the first.
 pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SugarRequest, Vec<Error>), Errors> {
     let mut l = Lowerer {
-        out: String::new(),
+        // The JSON body is about twice as long as the query: one allocation,
+        // not a doubling series (measured: R63).
+        out: String::with_capacity(2 * q.span().len() + 64),
         errors: Vec::new(),
         warnings: Vec::new(),
         extended: q.extended || options.extended,
