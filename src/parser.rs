@@ -1161,9 +1161,10 @@ fn operand<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Expr<'s>> {
     })
 }
 
-/// `rule` at `i`, except that a name no `(` follows is read here as a
-/// column: the usual operand, built without descending through
-/// `term`, `factor` and `primary` (measured in R63).
+/// `rule` at `i`, except that a one-token value (a name no `(` follows, a
+/// string, a number, `TRUE`, `FALSE`, `NULL`) that no operator follows is
+/// read here by `primary`: the usual operand, without the descent through
+/// `term` and `factor` (measured in R63).
 #[inline(always)]
 fn operand_start<'t, 's>(
     i: Toks<'t, 's>,
@@ -1171,13 +1172,19 @@ fn operand_start<'t, 's>(
     rule: impl FnOnce(Toks<'t, 's>, Depth) -> PResult<'t, 's, Expr<'s>>,
 ) -> PResult<'t, 's, Expr<'s>> {
     if let [t, next, ..] = i.0 {
-        if t.kind == Tok::Name
+        let one_token = match t.kind {
+            Tok::Name => next.kind != Tok::Sym(b'('),
+            Tok::Str | Tok::StrEsc | Tok::Number => true,
+            Tok::Kw(Kw::True | Kw::False | Kw::Null) => true,
+            _ => false,
+        };
+        if one_token
             && !matches!(
                 next.kind,
-                Tok::Sym(b'(' | b'+' | b'-' | b'*' | b'/' | b'%') | Tok::Comment
+                Tok::Sym(b'+' | b'-' | b'*' | b'/' | b'%') | Tok::Comment
             )
         {
-            return Ok((i.next(), Expr::Column { ident: ident(*t) }));
+            return primary(i, d);
         }
     }
     rule(i, d)

@@ -832,6 +832,19 @@ impl Lowerer {
 /// Appends `s` escaped for a SOQL string literal (A.2). Returns the first
 /// control character SOQL cannot carry.
 fn escape_into(out: &mut String, s: &str, like: bool) -> Result<(), char> {
+    // The text before the first byte that may need escaping is copied
+    // without decoding it (`0xC2` leads U+0080–U+009F, the C1 controls):
+    // most literals are copied whole (measured in R63).
+    let plain = s
+        .bytes()
+        .position(|b| {
+            b < 0x20
+                || matches!(b, b'\\' | b'\'' | 0x7f | 0xc2)
+                || (like && matches!(b, b'%' | b'_'))
+        })
+        .unwrap_or(s.len());
+    out.push_str(&s[..plain]);
+    let s = &s[plain..];
     let mut run = 0;
     for (i, c) in s.char_indices() {
         let rep = match c {
