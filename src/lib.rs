@@ -40,6 +40,7 @@
 
 pub mod ast;
 pub mod backend;
+mod capabilities;
 pub mod error;
 pub mod eval;
 pub mod ir;

@@ -7,6 +7,7 @@ use std::collections::HashSet;
 use std::fmt;
 
 use crate::ast::{self, CmpOp, Direction, Expr, SelectItem, TableSource};
+use crate::capabilities;
 use crate::error::{one_line, Code, Error, Errors};
 use crate::ir::{self, Cond, Count, Date, DateTime, Field, LikePattern, Literal, Value};
 use crate::span::Span;
@@ -136,17 +137,8 @@ impl<'o> Validator<'o> {
     fn query<'a>(mut self, q: &ast::Query<'a>) -> Result<ir::Query<'a>, Errors> {
         let head = Span::new(q.span.start, q.span.start + 6);
         if let Some(t) = self.target {
-            if !self.lang.targets().contains(&t) {
-                self.err(
-                    Error::new(
-                        Code::LangTarget,
-                        head,
-                        format!("{} is not supported by {t}", self.lang),
-                    )
-                    .with_help(
-                        "DQL compiles to dynamics only; write KQL for salesforce and sugarcrm",
-                    ),
-                );
+            if let Some(e) = capabilities::lang_target(self.lang, t, head) {
+                self.err(e);
             }
         }
         if let Some(d) = q.distinct {
@@ -265,15 +257,10 @@ impl<'o> Validator<'o> {
                             .with_help("select `*` alone, or list the fields"),
                         );
                         ok = false;
-                    } else if self.target == Some(Target::Salesforce) {
-                        self.err(
-                            Error::new(
-                                Code::Wildcard,
-                                *span,
-                                "salesforce does not support `SELECT *`",
-                            )
-                            .with_help("list the fields to return, e.g. `SELECT Id, Name`"),
-                        );
+                    } else if let Some(e) =
+                        self.target.and_then(|t| capabilities::select_all(t, *span))
+                    {
+                        self.err(e);
                         ok = false;
                     } else {
                         self.dql_documented(*span, "`SELECT *`");
@@ -815,11 +802,11 @@ impl<'o> Validator<'o> {
     }
 
     fn sugar_not(&mut self, span: Span, what: &str) {
-        if self.target == Some(Target::Sugarcrm) && !self.extended {
-            self.err(
-                Error::new(Code::SugarNot, span, format!("sugarcrm does not support {what}"))
-                    .with_help("use `!=`, `NOT IN` or `IS NOT NULL`, or turn on extended mode to push NOT down where exact"),
-            );
+        if let Some(e) = self
+            .target
+            .and_then(|t| capabilities::negation(t, self.extended, span, what))
+        {
+            self.err(e);
         }
     }
 

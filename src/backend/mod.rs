@@ -341,6 +341,14 @@ pub fn lower(
     target: Target,
     options: &Options,
 ) -> Result<(Request, Vec<Error>), Errors> {
+    // What the target cannot express was checked by `validate` when the
+    // query was validated for this target; otherwise it is checked here.
+    if q.target != Some(target) {
+        let refused = crate::capabilities::check(q, target, options.extended);
+        if !refused.is_empty() {
+            return Err(Errors(refused));
+        }
+    }
     match target {
         Target::Salesforce => soql::lower(q, options).map(|(r, w)| (Request::Salesforce(r), w)),
         Target::Dynamics => odata::lower(q, options).map(|(r, w)| (Request::Dynamics(r), w)),

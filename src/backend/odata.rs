@@ -402,7 +402,12 @@ impl fmt::Display for ODataRequest {
 /// Lowers a validated query to a Dataverse Web API request, with the
 /// backend's warnings (`B027`, `B028`). Reports every problem found, not just
 /// the first.
-pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(ODataRequest, Vec<Error>), Errors> {
+/// Reached through [`crate::backend::lower`], which first refuses what the
+/// target cannot express (`capabilities`).
+pub(crate) fn lower(
+    q: &ir::Query<'_>,
+    options: &Options,
+) -> Result<(ODataRequest, Vec<Error>), Errors> {
     Lowerer {
         q,
         options,

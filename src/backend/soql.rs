@@ -120,7 +120,7 @@ use crate::ir::{
     self, CmpOp, Cond, Direction, Field, FieldType, LikePattern, Literal, Selection, Value,
 };
 use crate::span::Span;
-use crate::{Lang, Options};
+use crate::Options;
 
 /// Longest SOQL statement, in characters (A.1 row 26).
 pub const MAX_STATEMENT_CHARS: usize = 100_000;
@@ -157,7 +157,12 @@ impl fmt::Display for SoqlQuery {
 
 /// Lowers a validated query to a SOQL statement, returning it with the
 /// backend's warnings, or every error found.
-pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SoqlQuery, Vec<Error>), Errors> {
+/// Reached through [`crate::backend::lower`], which first refuses what the
+/// target cannot express (`capabilities`).
+pub(crate) fn lower(
+    q: &ir::Query<'_>,
+    options: &Options,
+) -> Result<(SoqlQuery, Vec<Error>), Errors> {
     let limits = &options.limits;
     let mut l = Lowerer {
         max_string_chars: limits.soql_max_string_chars,
@@ -407,26 +412,10 @@ impl Lowerer {
     }
 
     fn query(&mut self, q: &ir::Query<'_>) {
-        if q.lang != Lang::Kql {
-            self.errors.push(
-                Error::new(
-                    Code::LangTarget,
-                    q.object.span,
-                    format!("{} is not supported by salesforce", q.lang),
-                )
-                .with_help("DQL compiles to dynamics only; write KQL for salesforce and sugarcrm"),
-            );
-        }
         self.out.push_str("SELECT ");
         match &q.selection {
-            Selection::All { span } => self.errors.push(
-                Error::new(
-                    Code::Wildcard,
-                    *span,
-                    "salesforce does not support `SELECT *`",
-                )
-                .with_help("list the fields to return, e.g. `SELECT Id, Name`"),
-            ),
+            // Refused before lowering (`capabilities::select_all`).
+            Selection::All { .. } => {}
             Selection::Fields { fields } => self.fields(fields, q.object.span),
         }
         self.out.push_str(" FROM ");
@@ -871,6 +860,7 @@ mod tests {
     use std::borrow::Cow;
 
     use super::*;
+    use crate::Lang;
 
     /// An `IN` list is written as its values one by one (`value`), joined
     /// with `, `, whichever mix of plain and escaped values it has.
@@ -1230,9 +1220,9 @@ mod tests {
         ] {
             let e = translate(q, Lang::Dql, Target::Salesforce, &Options::default()).unwrap_err();
             assert_eq!(e.0[0].code, Code::LangTarget, "{q}");
-            // Validated without a target, the backend refuses it itself.
+            // Validated without a target, lowering refuses it (`capabilities`).
             let ir = check(q, Lang::Dql, None, &Options::default()).unwrap();
-            let e = lower(&ir, &Options::default()).unwrap_err();
+            let e = crate::backend::lower(&ir, Target::Salesforce, &Options::default()).unwrap_err();
             assert_eq!(e.0[0].code, Code::LangTarget);
             assert_eq!(e.0[0].message, "dql is not supported by salesforce");
         }
@@ -2298,7 +2288,7 @@ mod tests {
             &Options::default(),
         )
         .unwrap();
-        let e = lower(&q, &Options::default()).unwrap_err();
+        let e = crate::backend::lower(&q, Target::Salesforce, &Options::default()).unwrap_err();
         assert_eq!(e.0[0].code.as_str(), "S015");
         assert_eq!(e.0[0].message, "salesforce does not support `SELECT *`");
     }

@@ -68,8 +68,8 @@
 //! # NOT (§4, §8 rule 7)
 //!
 //! Sugar has no NOT. In documented mode the spec rules out `NOT (…)` and
-//! `NOT LIKE` for sugarcrm (`S018`, also checked here, since an IR validated
-//! for no target can reach this backend). In extended mode NOT is pushed
+//! `NOT LIKE` for sugarcrm (`S018`, checked in `capabilities` before this
+//! backend runs, also for an IR validated for no target). In extended mode NOT is pushed
 //! down to the leaves, each of which has an exact complement under SQL's
 //! three-valued logic (Kleene logic satisfies De Morgan, and a comparison and
 //! its complement are both UNKNOWN on NULL): `NOT (a = v)` → `$not_equals`,
@@ -139,7 +139,7 @@ use crate::ir::{
     self, CmpOp, Cond, Direction, Field, FieldType, LikePattern, Literal, Selection, Value,
 };
 use crate::span::Span;
-use crate::{Lang, Options};
+use crate::Options;
 
 /// Most nested `$and`/`$or` groups a request may hold (§1: the body is
 /// decoded with a JSON depth limit of 32).
@@ -217,28 +217,22 @@ impl Serialize for SugarBody {
 
 /// Lowers a validated query to a SugarCRM filter request, with the
 /// backend's warnings. Reports every problem, not just the first.
-pub fn lower(q: &ir::Query<'_>, options: &Options) -> Result<(SugarRequest, Vec<Error>), Errors> {
+/// Reached through [`crate::backend::lower`], which first refuses what the
+/// target cannot express (`capabilities`).
+pub(crate) fn lower(
+    q: &ir::Query<'_>,
+    options: &Options,
+) -> Result<(SugarRequest, Vec<Error>), Errors> {
     let mut l = Lowerer {
         // The JSON body is about twice as long as the query: one allocation,
         // not a doubling series (measured: R63).
         out: String::with_capacity(2 * q.span().len() + 64),
         errors: Vec::new(),
         warnings: Vec::new(),
-        extended: q.extended || options.extended,
         max_groups: options.limits.sugar_max_groups,
         too_deep: false,
         too_nested: false,
     };
-    if q.lang != Lang::Kql {
-        l.errors.push(
-            Error::new(
-                Code::LangTarget,
-                q.object.span,
-                format!("{} is not supported by sugarcrm", q.lang),
-            )
-            .with_help("DQL compiles to dynamics only; write KQL for salesforce and sugarcrm"),
-        );
-    }
     l.module(&q.object);
     l.out.push('{');
     if let Some(filter) = &q.filter {
@@ -365,7 +359,6 @@ struct Lowerer {
     out: String,
     errors: Vec<Error>,
     warnings: Vec<Error>,
-    extended: bool,
     /// `Limits::sugar_max_groups`.
     max_groups: usize,
     /// `B045` was reported.
@@ -589,13 +582,9 @@ impl Lowerer {
             ..at
         };
         match c {
-            Cond::Not { operand, span } => {
-                if !self.extended {
-                    self.errors.push(
-                        Error::new(Code::SugarNot, *span, "sugarcrm does not support `NOT (…)`")
-                            .with_help("use `!=`, `NOT IN` or `IS NOT NULL`, or turn on extended mode to push NOT down where exact"),
-                    );
-                }
+            // Without extended mode, refused before lowering
+            // (`capabilities::negation`).
+            Cond::Not { operand, .. } => {
                 self.cond(operand, !neg, parent, at);
             }
             Cond::And { operands, span } | Cond::Or { operands, span } => {
@@ -664,18 +653,6 @@ impl Lowerer {
                 span,
             } => {
                 self.where_field(field);
-                if *negated && !self.extended {
-                    self.errors.push(
-                        Error::new(
-                            Code::SugarNot,
-                            *span,
-                            "sugarcrm does not support `NOT LIKE`",
-                        )
-                        .with_help(
-                            "turn on extended mode to write `NOT LIKE '%kw%'` as `$not_contains`",
-                        ),
-                    );
-                }
                 let text = pattern.text();
                 self.like_text(text, *span);
                 let positive = *negated == neg;
@@ -1188,6 +1165,7 @@ mod tests {
     use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
     use super::*;
+    use crate::Lang;
     use crate::{check, translate, Target, Translation};
 
     fn opts(extended: bool) -> Options {
@@ -1313,7 +1291,11 @@ mod tests {
     ) -> Result<(SugarRequest, Vec<Error>), Errors> {
         let o = opts(extended);
         let q = check(src, lang, None, &o).unwrap_or_else(|e| panic!("{src}\n{}", e.render(src)));
-        lower(&q, &o)
+        // through `backend::lower`, which refuses what sugarcrm cannot express
+        crate::backend::lower(&q, Target::Sugarcrm, &o).map(|(r, w)| match r {
+            crate::Request::Sugarcrm(r) => (r, w),
+            other => panic!("not a sugarcrm request: {other}"),
+        })
     }
 
     fn err_codes(r: Result<(SugarRequest, Vec<Error>), Errors>) -> Vec<&'static str> {
