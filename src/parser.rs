@@ -585,7 +585,7 @@ fn token_span(t: Token<'_>) -> Span {
 fn ident<'s>(t: Token<'s>) -> Ident<'s> {
     Ident {
         name: Cow::Borrowed(t.text),
-        span: Span::new(t.start as usize, t.start as usize + t.text.len()),
+        span: token_span(t),
     }
 }
 
@@ -729,7 +729,7 @@ fn query<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Query<'s>> {
 fn select_entry<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, SelectItem<'s>> {
     let t = i.peek();
     if t.kind == Tok::Sym(b'*') {
-        let span = Span::new(t.start as usize, t.start as usize + 1);
+        let span = token_span(t);
         return Ok((i.next(), SelectItem::Wildcard { span }));
     }
     let (i, expr) = match operand(i, d) {
@@ -937,15 +937,21 @@ fn expr_not<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Expr<'s>> {
     if t.kind != Tok::Kw(Kw::Not) {
         return expr_pred(i, d);
     }
-    let (i, e) = cut(|j| expr_not(j, d.enter(t, 1)?)).parse(i.next())?;
+    let (i, (expr, span)) = unary(i, t, d, expr_not)?;
+    Ok((i, Expr::Not { expr, span }))
+}
+
+/// The prefix operator `t` (`NOT`, `-`) applied to `rule`, one level deeper:
+/// the operand and the span from `t`.
+fn unary<'t, 's>(
+    i: Toks<'t, 's>,
+    t: Token<'s>,
+    d: Depth,
+    rule: fn(Toks<'t, 's>, Depth) -> PResult<'t, 's, Expr<'s>>,
+) -> PResult<'t, 's, (Box<Expr<'s>>, Span)> {
+    let (i, e) = commit(rule(i.next(), d.enter(t, 1)?))?;
     let span = i.span_from(t.start);
-    Ok((
-        i,
-        Expr::Not {
-            expr: Box::new(e),
-            span,
-        },
-    ))
+    Ok((i, (Box::new(e), span)))
 }
 
 /// `expr_pred = factor {infix_tail}`: comparisons, predicates and
@@ -1237,23 +1243,15 @@ fn factor<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Expr<'s>> {
             if n.start == t.start + 1 {
                 match n.kind {
                     Tok::Number => {
-                        let span = Span::new(t.start as usize, t.start as usize + t.text.len());
-                        let text = Cow::Borrowed(t.text);
+                        let (text, span) = (Cow::Borrowed(t.text), token_span(t));
                         return Ok((i.next().next(), Expr::Number { text, span }));
                     }
                     Tok::BadNumber => return Err(Err::Failure(number_error(n))),
                     _ => {}
                 }
             }
-            let (i, e) = cut(|j| factor(j, d.enter(t, 1)?)).parse(i.next())?;
-            let span = i.span_from(t.start);
-            Ok((
-                i,
-                Expr::Neg {
-                    expr: Box::new(e),
-                    span,
-                },
-            ))
+            let (i, (expr, span)) = unary(i, t, d, factor)?;
+            Ok((i, Expr::Neg { expr, span }))
         }
         Tok::Comment => failure(t.start, Fault::Comment),
         _ => primary(i, d),
@@ -1281,7 +1279,7 @@ fn number_error(t: Token<'_>) -> PErr {
 /// | "(" (query | expr) ")"`
 fn primary<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Expr<'s>> {
     let t = i.peek();
-    let span = Span::new(t.start as usize, t.start as usize + t.text.len());
+    let span = token_span(t);
     let body = || t.text.get(1..t.text.len() - 1).unwrap_or_default();
     let e = match t.kind {
         Tok::Name => {
