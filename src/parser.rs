@@ -144,12 +144,12 @@ fn word_len(s: &str) -> usize {
         _ => return 0,
     }
     // ASCII bytes one by one; characters are decoded only after a non-ASCII byte.
-    let mut ascii = 1;
-    while b.get(ascii).is_some_and(|&c| {
-        (c | 0x20).wrapping_sub(b'a') < 26 || c.wrapping_sub(b'0') < 10 || c == b'_'
-    }) {
-        ascii += 1;
-    }
+    let ascii = 1 + b
+        .get(1..)
+        .unwrap_or_default()
+        .iter()
+        .position(|&c| !WORD_BYTE[c as usize])
+        .unwrap_or(b.len().saturating_sub(1));
     if b.get(ascii).is_none_or(u8::is_ascii) {
         return ascii;
     }
@@ -157,6 +157,18 @@ fn word_len(s: &str) -> usize {
         .find(|&(_, c)| !is_ident_char(c))
         .map_or(s.len(), |(k, _)| k)
 }
+
+/// The ASCII bytes that continue a word: one load per byte instead of
+/// three range tests (measured: word scanning is most of the lexer's time).
+static WORD_BYTE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 128 {
+        t[c] = (c as u8).is_ascii_alphanumeric() || c == b'_' as usize;
+        c += 1;
+    }
+    t
+};
 
 /// The word at the start of `s` and the text after it.
 fn word(s: &str) -> Option<(&str, &str)> {
@@ -296,7 +308,7 @@ fn string_token(s: &str) -> (Tok, usize) {
     let mut kind = Tok::Str;
     let mut at = 1;
     loop {
-        match memchr::memchr(b'\'', &b[at..]) {
+        match b[at..].iter().position(|&c| c == b'\'') {
             None => return (Tok::Unterminated, s.len()),
             Some(k) if b.get(at + k + 1) == Some(&b'\'') => {
                 kind = Tok::StrEsc;

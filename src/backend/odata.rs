@@ -524,26 +524,12 @@ fn pluralize(name: &str) -> String {
 
 // ---- identifiers ------------------------------------------------------------
 
-/// Defines [`RESERVED`] and [`is_reserved`] from one list.
-macro_rules! reserved {
-    ($($w:literal),* $(,)?) => {
-        /// Words an OData 4.0 expression parser reads as operators or literals
-        /// (URLCONV §5.1.1, ABNF), compared ignoring case; sorted.
-        #[cfg_attr(not(test), allow(dead_code))]
-        const RESERVED: &[&str] = &[$($w),*];
-
-        /// Whether the lower-case word `w` is in [`RESERVED`]: a `match`,
-        /// a few integer compares per length.
-        fn is_reserved(w: &str) -> bool {
-            matches!(w, $($w)|*)
-        }
-    };
-}
-
-reserved! {
+/// Words an OData 4.0 expression parser reads as operators or literals
+/// (URLCONV §5.1.1, ABNF), compared ignoring case; sorted.
+const RESERVED: &[&str] = &[
     "add", "all", "and", "any", "asc", "desc", "div", "divby", "eq", "false", "ge", "gt", "has",
     "in", "inf", "le", "lt", "mod", "mul", "nan", "ne", "not", "null", "or", "sub", "true",
-}
+];
 
 /// Why a name is not a Dataverse identifier.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -573,8 +559,8 @@ fn ident_problem(s: &str) -> Option<Problem> {
     let w = lower.get_mut(..s.len())?;
     w.copy_from_slice(s.as_bytes());
     w.make_ascii_lowercase();
-    let w = std::str::from_utf8(w).ok()?;
-    is_reserved(w).then_some(Problem::Keyword)
+    let reserved = RESERVED.iter().any(|r| r.as_bytes() == w);
+    reserved.then_some(Problem::Keyword)
 }
 
 fn char_desc(c: char) -> String {
@@ -844,10 +830,14 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
                         self.entity_set_guessed(
                             name,
                             e.1,
-                            format!(
-                                "names are case-sensitive: the built-in map has `{}` → `{}`; or set the entity set (`Options::entity_set`, `--entity-set`)",
-                                e.0, e.1
-                            ),
+                            [
+                                "names are case-sensitive: the built-in map has `",
+                                e.0,
+                                "` → `",
+                                e.1,
+                                "`; or set the entity set (`Options::entity_set`, `--entity-set`)",
+                            ]
+                            .concat(),
                         );
                         Cow::Borrowed(e.1)
                     }
@@ -877,7 +867,14 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             Error::new(
                 Code::DynamicsEntitySetGuessed,
                 self.q.object.span,
-                format!("dynamics entity set of table `{name}` is not known; guessed `{guess}`"),
+                [
+                    "dynamics entity set of table `",
+                    name,
+                    "` is not known; guessed `",
+                    guess,
+                    "`",
+                ]
+                .concat(),
             )
             .with_help(help),
         );
@@ -924,7 +921,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         let Selection::Fields { fields } = &self.q.selection else {
             return (None, None);
         };
-        let mut select = String::new();
+        let mut select = String::with_capacity(fields.iter().map(|f| f.path.len() + 1).sum());
         // each navigation property, in order of first appearance, with its
         // selected properties
         let mut navs: Vec<(&str, Vec<&str>)> = Vec::new();
@@ -1157,7 +1154,8 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
         if keys.is_empty() && !stable {
             return None;
         }
-        let mut out = String::new();
+        let mut out =
+            String::with_capacity(keys.iter().map(|k| k.field.path.len() + 6).sum::<usize>() + 32);
         for k in keys {
             match self.check_field(&k.field) {
                 Checked::Name => {}
