@@ -61,9 +61,34 @@ pub use span::Span;
 /// DQL; the languages differ in what [`validate`] accepts, so `lang` only
 /// selects the limits' interpretation today and is kept for symmetry.
 ///
-/// Fails with the first syntax error (`P…`) or limit (`L001`, `L002`).
+/// Fails with every keyword written in the wrong case (`P004`: the parser
+/// reads it as the keyword and goes on, up to 50 of them) and the first other
+/// syntax error (`P…`) or limit (`L001`, `L002`) after them.
 pub fn parse<'a>(src: &'a str, lang: Lang, options: &Options) -> Result<ast::Query<'a>, Errors> {
-    parser::parse_query(src, lang, &options.limits).map_err(Errors::from)
+    parser::parse_query(src, lang, &options.limits)
+}
+
+/// The canonical text of a query (`kql fmt`): the syntax tree's `Display`,
+/// with upper-case keywords and one space between tokens.
+///
+/// A keyword written in another case is read as that keyword, so this
+/// repairs keyword case in one step; any other syntax error fails as in
+/// [`parse`], with the `P004` of each keyword repaired before it.
+///
+/// ```
+/// use kql::{format, Lang, Options};
+/// let text = format("select Id from Account where Name like 'A%' order by Name",
+///                   Lang::Kql, &Options::default()).unwrap();
+/// assert_eq!(text, "SELECT Id FROM Account WHERE Name LIKE 'A%' ORDER BY Name");
+/// ```
+pub fn format(src: &str, lang: Lang, options: &Options) -> Result<String, Errors> {
+    match parser::parse_repairing(src, lang, &options.limits) {
+        (Ok(q), _) => Ok(q.to_string()),
+        (Err(e), mut repaired) => {
+            repaired.push(e);
+            Err(Errors(repaired))
+        }
+    }
 }
 
 /// Checks a syntax tree against the documented subset of `lang` (and of

@@ -34,7 +34,7 @@ use nom::error::{ErrorKind, ParseError};
 use nom::{Err, IResult, Needed, Parser};
 
 use crate::ast::*;
-use crate::error::{one_line, Code, Error};
+use crate::error::{one_line, Code, Error, Errors};
 use crate::span::Span;
 use crate::{Lang, Limits};
 
@@ -1372,12 +1372,36 @@ fn paren<'t, 's>(i: Toks<'t, 's>, d: Depth) -> PResult<'t, 's, Expr<'s>> {
 
 /// Parses `src` as one statement of `lang` (the grammar is shared; the
 /// languages differ in what validation accepts, and here only in the help
-/// of an empty query).
+/// of an empty query). Every keyword written in the wrong case is reported
+/// (`P004`, see [`parse_repairing`]), with the first other error after them.
 pub(crate) fn parse_query<'a>(
     src: &'a str,
     lang: Lang,
     limits: &Limits,
-) -> Result<Query<'a>, Error> {
+) -> Result<Query<'a>, Errors> {
+    match parse_repairing(src, lang, limits) {
+        (Ok(q), repaired) if repaired.is_empty() => Ok(q),
+        (Ok(_), repaired) => Err(Errors(repaired)),
+        (Err(e), mut repaired) => {
+            repaired.push(e);
+            Err(Errors(repaired))
+        }
+    }
+}
+
+/// How many wrong-case keywords one parse repairs (each repair parses the
+/// query again) before it reports the next one as the error.
+const MAX_REPAIRS: usize = 50;
+
+/// Parses `src`, reading a keyword written in another case (`select`) as the
+/// keyword where the grammar expects one: the query, or the first error that
+/// is not such a keyword, and the `P004` error of each keyword repaired.
+/// The well-formed path parses once; each repair parses again.
+pub(crate) fn parse_repairing<'a>(
+    src: &'a str,
+    lang: Lang,
+    limits: &Limits,
+) -> (Result<Query<'a>, Error>, Vec<Error>) {
     // Token offsets are `u32`: longer input is refused as too large.
     let max = limits.max_input_bytes.min(u32::MAX as usize - 1);
     if src.len() > max {
@@ -1385,7 +1409,7 @@ pub(crate) fn parse_query<'a>(
         while !src.is_char_boundary(cut) {
             cut -= 1;
         }
-        return Err(Error::new(
+        let e = Error::new(
             Code::InputTooLarge,
             Span::new(cut, src.len()),
             format!(
@@ -1393,26 +1417,80 @@ pub(crate) fn parse_query<'a>(
                 src.len()
             ),
         )
-        .with_help("shorten the query or raise `Limits::max_input_bytes`"));
+        .with_help("shorten the query or raise `Limits::max_input_bytes`");
+        return (Err(e), Vec::new());
     }
-    let toks = lex(src);
+    let mut toks = lex(src);
     let depth = Depth {
         level: 0,
         max: u32::try_from(limits.max_depth).unwrap_or(u32::MAX - SUBQUERY_DEPTH),
     };
-    match statement(Toks(&toks), depth) {
-        Ok((_, q)) => Ok(q),
-        Err(Err::Error(e) | Err::Failure(e)) => Err(to_error(src, lang, limits, e)),
-        Err(Err::Incomplete(_)) => Err(to_error(
-            src,
-            lang,
-            limits,
-            PErr {
+    let mut repaired = Vec::new();
+    loop {
+        let e = match statement(Toks(&toks), depth) {
+            Ok((_, q)) => return (Ok(q), repaired),
+            Err(Err::Error(e) | Err::Failure(e)) => e,
+            Err(Err::Incomplete(_)) => PErr {
                 at: src.len() as u32,
                 fault: Fault::Nom,
             },
-        )),
+        };
+        let error = to_error(src, lang, limits, e);
+        // The token at the error; when the error is not that token's case,
+        // the one before it (`not Id IN …` fails at `Id`).
+        let at = toks.iter().position(|t| t.start >= e.at);
+        let here = error.code == Code::KeywordCase;
+        let candidate = if here {
+            at
+        } else {
+            at.and_then(|i| i.checked_sub(1))
+        };
+        let fix = candidate
+            .filter(|_| repaired.len() < MAX_REPAIRS)
+            .and_then(|i| Some((i, miscased(toks.get(i)?)?)));
+        let Some((i, k)) = fix else {
+            return (Err(error), repaired);
+        };
+        let name = toks.get(i).copied();
+        if let Some(t) = toks.get_mut(i) {
+            t.kind = Tok::Kw(k);
+        }
+        if here {
+            repaired.push(error);
+            continue;
+        }
+        // Kept only when the query then parses further than before.
+        let further = match statement(Toks(&toks), depth) {
+            Ok(_) => true,
+            Err(Err::Error(e2) | Err::Failure(e2)) => e2.at > e.at,
+            Err(Err::Incomplete(_)) => false,
+        };
+        match name {
+            Some(t) if further => repaired.push(
+                Error::new(
+                    Code::KeywordCase,
+                    token_span(t),
+                    format!("expected `{}`, found `{}`", k.text(), t.text),
+                )
+                .with_help(format!("keywords are case-sensitive: write `{}`", k.text())),
+            ),
+            _ => {
+                if let (Some(slot), Some(t)) = (toks.get_mut(i), name) {
+                    *slot = t;
+                }
+                return (Err(error), repaired);
+            }
+        }
     }
+}
+
+/// The keyword a [`Tok::Name`] token spells in another case, if the whole
+/// token does (`from`, not `from.x`).
+fn miscased(t: &Token<'_>) -> Option<Kw> {
+    if t.kind != Tok::Name {
+        return None;
+    }
+    keyword(keyword_in_other_case(t.text)?)
 }
 
 /// The diagnostic for `e`: its message, span and help, built from the text
@@ -1641,8 +1719,9 @@ fn describe_token(rest: &str) -> (String, usize) {
 mod tests {
     use super::*;
 
+    /// The query, or the first error.
     fn parse(s: &str) -> Result<Query<'_>, Error> {
-        parse_query(s, Lang::Kql, &Limits::default())
+        parse_query(s, Lang::Kql, &Limits::default()).map_err(|e| e.0[0].clone())
     }
 
     fn err(s: &str) -> (String, String) {
@@ -1974,6 +2053,51 @@ mod tests {
     }
 
     #[test]
+    fn every_wrong_case_keyword_is_reported_in_one_run() {
+        let src = "select Id from Account where Name like 'x%' and not Id in ('1') order by Name desc limit 5";
+        let e = parse_query(src, Lang::Kql, &Limits::default()).unwrap_err();
+        let words: Vec<&str> = e.iter().map(|e| &src[e.span.start..e.span.end]).collect();
+        assert_eq!(
+            words,
+            [
+                "select", "from", "where", "like", "and", "not", "in", "order", "by", "desc",
+                "limit"
+            ]
+        );
+        assert!(e.iter().all(|e| e.code == Code::KeywordCase), "{e:?}");
+        assert_eq!(
+            e.0[1].help.as_deref(),
+            Some("keywords are case-sensitive: write `FROM`")
+        );
+        // the tree read with the keywords repaired
+        let (q, repaired) = parse_repairing(src, Lang::Kql, &Limits::default());
+        assert_eq!(repaired.len(), 11);
+        assert_eq!(
+            q.unwrap().to_string(),
+            "SELECT Id FROM Account WHERE Name LIKE 'x%' AND NOT Id IN ('1') ORDER BY Name DESC LIMIT 5"
+        );
+    }
+
+    #[test]
+    fn repairs_stop_at_another_error_and_at_the_cap() {
+        // the first other error ends the run, after the repairs before it
+        let e = parse_query("select a from b where", Lang::Kql, &Limits::default()).unwrap_err();
+        let codes: Vec<&str> = e.iter().map(|e| e.code.as_str()).collect();
+        assert_eq!(codes, ["P004", "P004", "P004", "P001"]);
+        // `where` is a name where a name is expected: no error there
+        let e = parse_query("select a from where", Lang::Kql, &Limits::default()).unwrap_err();
+        assert_eq!(e.0.len(), 2);
+        // a word glued into a path is not a keyword: no repair
+        let e = parse_query("SELECT a from.x", Lang::Kql, &Limits::default()).unwrap_err();
+        assert_eq!(e.0.len(), 1, "{e:?}");
+        // at most MAX_REPAIRS repairs; the next wrong-case keyword is the error
+        let src = format!("SELECT a FROM b WHERE a = 1{}", " and a = 1".repeat(60));
+        let e = parse_query(&src, Lang::Kql, &Limits::default()).unwrap_err();
+        assert_eq!(e.0.len(), MAX_REPAIRS + 1);
+        assert!(e.iter().all(|e| e.code == Code::KeywordCase));
+    }
+
+    #[test]
     fn lowercase_keywords_are_identifiers() {
         let q = parse("SELECT from, select FROM where WHERE order = 1").unwrap();
         assert_eq!(
@@ -2012,13 +2136,13 @@ mod tests {
             ")".repeat(n)
         );
         let e = parse_query(&q, Lang::Kql, &unlimited_input()).unwrap_err();
-        assert_eq!(e.code, Code::TooDeep);
+        assert_eq!(e.0[0].code, Code::TooDeep);
         let q = format!("SELECT a FROM X WHERE {}a = 1", "NOT ".repeat(n));
         let e = parse_query(&q, Lang::Kql, &unlimited_input()).unwrap_err();
-        assert_eq!(e.code, Code::TooDeep);
+        assert_eq!(e.0[0].code, Code::TooDeep);
         let q = format!("SELECT a FROM X WHERE a = 1{}", " + 1".repeat(n));
         let e = parse_query(&q, Lang::Kql, &unlimited_input()).unwrap_err();
-        assert_eq!(e.code, Code::TooDeep);
+        assert_eq!(e.0[0].code, Code::TooDeep);
     }
 
     #[test]

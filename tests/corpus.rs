@@ -568,15 +568,6 @@ struct BadMessage {
 fn bad_messages() {
     let cases = [
         BadMessage {
-            src: "SELECT Id FROM Account WHERE not Name = 'Acme'",
-            lang: Lang::Kql,
-            target: None,
-            extended: false,
-            code: "P007",
-            message: "expected an operator, `AND`, `OR`, `ORDER BY`, `LIMIT` or end of query, found `Name`",
-            why: "`not` is read as a property name; a hint to write `NOT` would help",
-        },
-        BadMessage {
             src: "SELECT distinct Id FROM Account",
             lang: Lang::Kql,
             target: None,
