@@ -90,7 +90,17 @@ fn diagnostics_ok(src: &str, errs: &Errors) -> Result<(), String> {
             return Err(format!("{}: message must be one non-empty line", e.code));
         }
     }
-    let _ = errs.render(src);
+    // Bounded whatever the input: a message, a window and a help line per
+    // rendered diagnostic (each under 4 KB), and one line counting the rest.
+    let rendered = errs.render(src);
+    let bound = 4096 * crate::error::MAX_RENDERED.min(errs.0.len()) + 100;
+    if rendered.len() > bound {
+        return Err(format!(
+            "{} diagnostics render to {} bytes, over {bound}",
+            errs.0.len(),
+            rendered.len()
+        ));
+    }
     Ok(())
 }
 
