@@ -236,6 +236,10 @@ impl Serialize for Code {
 /// one-line lowercase message and an optional help line.
 ///
 /// `Display` prints only the message; positions are added by renderers.
+///
+/// Serialises (for tools) with its keys in this order: `code`, `severity`,
+/// `message`, `span` (`start`, `end`), `line`, `column`, `help` (`line` and
+/// `column` when known, `help` when there is one).
 #[derive(Clone, Debug, PartialEq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
@@ -247,6 +251,18 @@ pub struct Error {
     pub message: Cow<'static, str>,
     /// Byte range of the offending text.
     pub span: Span,
+    /// 1-based line of `span.start` (lines end at `\n`).
+    ///
+    /// Set by the functions that are given the query text ([`crate::parse`],
+    /// [`crate::check`], [`crate::translate`]) or by [`Errors::locate`];
+    /// `None` from [`crate::validate`] and [`crate::lower`], which only see a
+    /// tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column of `span.start` on its line, counted in Unicode scalar
+    /// values (`char`s; a tab is one), set with [`Error::line`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
     /// What to do instead, when there is something useful to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<Cow<'static, str>>,
@@ -289,6 +305,8 @@ impl Error {
             severity: code.severity(),
             message: message.into(),
             span,
+            line: None,
+            column: None,
             help: None,
         }
     }
@@ -316,7 +334,7 @@ impl Error {
     /// ```
     ///
     /// `line:column` is the position of the span's start (the column counted
-    /// in Unicode scalar values). The quoted line is a
+    /// in Unicode scalar values, as in the JSON form). The quoted line is a
     /// window of at most [`WINDOW_COLUMNS`] display columns around the span,
     /// with `…` where it was cut; the carets sit under the span by display
     /// width (wide characters take two columns, combining marks none, a tab
@@ -425,6 +443,18 @@ fn positions(src: &str, offsets: &[usize]) -> Vec<Pos> {
         }
     }
     out
+}
+
+/// Sets `line` and `column` of each diagnostic from `src`.
+pub(crate) fn locate(src: &str, errs: &mut [Error]) {
+    if errs.is_empty() {
+        return;
+    }
+    let offsets: Vec<usize> = errs.iter().map(|e| e.span.start).collect();
+    for (e, p) in errs.iter_mut().zip(positions(src, &offsets)) {
+        e.line = Some(p.line);
+        e.column = Some(p.column);
+    }
 }
 
 /// The quoted part of a line and where its carets go.
@@ -740,10 +770,26 @@ impl Errors {
         out
     }
 
-    /// The JSON form for tools:
-    /// `{"errors":[{"code","severity","message","span":{"start","end"},"help"}]}`.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "errors": self.0 })
+    /// Sets the `line` and `column` of every diagnostic from the query text
+    /// `src` (in one pass over it). [`crate::parse`], [`crate::check`] and
+    /// [`crate::translate`] do this already; call it on what
+    /// [`crate::validate`] or [`crate::lower`] return.
+    pub fn locate(&mut self, src: &str) {
+        locate(src, &mut self.0);
+    }
+
+    /// The JSON form for tools, compact, with every diagnostic (none merged
+    /// or left out):
+    /// `{"errors":[{"code","severity","message","span":{"start","end"},"line","column","help"}]}`,
+    /// keys in that order (as in the `warnings` of a serialised
+    /// [`crate::Translation`]).
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            errors: &'a [Error],
+        }
+        serde_json::to_string(&Json { errors: &self.0 })
+            .unwrap_or_else(|_| String::from("{\"errors\":[]}"))
     }
 
     /// `true` when at least one diagnostic is an error.

@@ -61,9 +61,14 @@ pub use span::Span;
 /// DQL; the languages differ in what [`validate`] accepts, so `lang` only
 /// selects the limits' interpretation today and is kept for symmetry.
 ///
-/// Fails with the first syntax error (`P…`) or limit (`L001`, `L002`).
+/// Fails with the first syntax error (`P…`) or limit (`L001`, `L002`),
+/// located in `src` ([`Error::line`], [`Error::column`]).
 pub fn parse<'a>(src: &'a str, lang: Lang, options: &Options) -> Result<ast::Query<'a>, Errors> {
-    parser::parse_query(src, lang, &options.limits).map_err(Errors::from)
+    parser::parse_query(src, lang, &options.limits).map_err(|e| {
+        let mut errs = Errors::from(e);
+        errs.locate(src);
+        errs
+    })
 }
 
 /// Checks a syntax tree against the documented subset of `lang` (and of
@@ -80,7 +85,8 @@ pub fn validate<'a>(
     validate::validate(ast, lang, target, options)
 }
 
-/// [`parse`] then [`validate`].
+/// [`parse`] then [`validate`]; every diagnostic, warnings included, is
+/// located in `src` ([`Error::line`], [`Error::column`]).
 pub fn check<'a>(
     src: &'a str,
     lang: Lang,
@@ -88,7 +94,16 @@ pub fn check<'a>(
     options: &Options,
 ) -> Result<ir::Query<'a>, Errors> {
     let ast = parse(src, lang, options)?;
-    validate(&ast, lang, target, options)
+    match validate(&ast, lang, target, options) {
+        Ok(mut ir) => {
+            error::locate(src, &mut ir.warnings);
+            Ok(ir)
+        }
+        Err(mut errs) => {
+            errs.locate(src);
+            Err(errs)
+        }
+    }
 }
 
 /// Lowers a validated query to `target`'s native request (see [`backend`]).
@@ -108,7 +123,8 @@ pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Tra
     })
 }
 
-/// The whole pipeline: [`parse`] → [`validate`] (for `target`) → [`lower`].
+/// The whole pipeline: [`parse`] → [`validate`] (for `target`) → [`lower`];
+/// every diagnostic, warnings included, is located in `src`.
 ///
 /// ```
 /// use kql::{translate, Lang, Options, Target};
@@ -124,11 +140,23 @@ pub fn translate(
 ) -> Result<Translation, Errors> {
     // The tree is dropped before lowering: the IR borrows the text, not the
     // tree, so the backend works with less memory in play.
-    let ir = validate(&parse(src, lang, options)?, lang, Some(target), options)?;
-    lower(&ir, target, options).map_err(|mut e| {
-        e.0.extend(ir.warnings.iter().cloned());
-        e
-    })
+    let ir = validate(&parse(src, lang, options)?, lang, Some(target), options).map_err(
+        |mut errs| {
+            errs.locate(src);
+            errs
+        },
+    )?;
+    match lower(&ir, target, options) {
+        Ok(mut t) => {
+            error::locate(src, &mut t.warnings);
+            Ok(t)
+        }
+        Err(mut errs) => {
+            errs.0.extend(ir.warnings.iter().cloned());
+            errs.locate(src);
+            Err(errs)
+        }
+    }
 }
 
 #[doc = include_str!("../README.md")]

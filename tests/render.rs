@@ -432,3 +432,134 @@ fn cli_stderr_is_bounded_for_every_repro() {
         }
     }
 }
+
+// ---- JSON: line and column, key order ----
+
+#[test]
+fn json_has_line_and_column_and_a_fixed_key_order() {
+    let src = "SELECT a FROM b WHERE a LIKE '%x%y%'";
+    let errs = rejected(src);
+    assert_eq!(
+        errs.to_json(),
+        concat!(
+            r#"{"errors":[{"code":"S011","severity":"error","#,
+            r#""message":"`%` is allowed only at the start and end of the pattern","#,
+            r#""span":{"start":29,"end":36},"line":1,"column":30,"#,
+            r#""help":"KQL supports '%kw', 'kw%' and '%kw%'; `%` inside the keyword cannot be matched literally"}]}"#
+        )
+    );
+}
+
+#[test]
+fn json_columns_count_characters_on_later_lines() {
+    // line 3, after a tab and `名前` (two characters, six bytes): the column counts characters
+    let src = "SELECT 名前\nFROM b\n\tWHERE 名前 == 1";
+    let errs = rejected(src);
+    let e = &errs.0[0];
+    assert_eq!(e.code, Code::Syntax);
+    assert_eq!((e.line, e.column), (Some(3), Some(12)));
+    let v: serde_json::Value = serde_json::from_str(&errs.to_json()).expect("JSON");
+    assert_eq!(v["errors"][0]["line"], 3);
+    assert_eq!(v["errors"][0]["column"], 12);
+    assert_eq!(v["errors"][0]["span"]["start"], e.span.start);
+    // the rendered header says the same
+    assert!(errs.render(src).contains(" --> 3:12\n"));
+}
+
+#[test]
+fn warnings_of_a_translation_serialise_like_diagnostics() {
+    let src = "SELECT a AS x FROM Accounts";
+    let t = translate(src, Lang::Kql, Target::Dynamics, &Options::default()).expect("accepted");
+    let json = serde_json::to_string(&t).expect("serialises");
+    assert!(
+        json.contains(concat!(
+            r#"{"code":"S101","severity":"warning","message":"alias `x` is ignored","#,
+            r#""span":{"start":9,"end":13},"line":1,"column":10,"help":"#
+        )),
+        "{json}"
+    );
+    assert!(
+        json.contains(r#"{"code":"B027","severity":"warning","#),
+        "{json}"
+    );
+    assert!(t.warnings.iter().all(|w| w.line == Some(1)));
+    // and through Errors::to_json, the same objects
+    let errs = Errors(t.warnings.clone());
+    let from_errors = errs.to_json();
+    let list = serde_json::to_string(&t.warnings).expect("serialises");
+    assert_eq!(from_errors, format!(r#"{{"errors":{list}}}"#));
+}
+
+#[test]
+fn validate_and_lower_leave_positions_to_locate() {
+    let src = "SELECT a FROM b\nWHERE a = NULL";
+    let opts = Options::default();
+    let ast = kql::parse(src, Lang::Kql, &opts).expect("parses");
+    let mut errs = kql::validate(&ast, Lang::Kql, None, &opts).unwrap_err();
+    assert_eq!(errs.0[0].line, None);
+    assert!(!errs.to_json().contains("\"line\""));
+    errs.locate(src);
+    assert_eq!((errs.0[0].line, errs.0[0].column), (Some(2), Some(7)));
+    assert_eq!(errs.0, rejected(src).0);
+}
+
+/// Line and column of `offset` the slow way.
+fn naive(src: &str, offset: usize) -> (usize, usize) {
+    let mut at = offset.min(src.len());
+    while !src.is_char_boundary(at) {
+        at -= 1;
+    }
+    let before = &src[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (
+        before.matches('\n').count() + 1,
+        before[line_start..].chars().count() + 1,
+    )
+}
+
+#[test]
+fn locate_agrees_with_the_slow_way_for_any_offsets() {
+    let src = "SELECT 名前,\té\u{301}\n\nFROM 😀 b\r\nWHERE x = 'ü\nü' AND";
+    // every byte offset (mid-character ones too) and a few past the end,
+    // out of order and repeated
+    let mut offsets: Vec<usize> = (0..src.len() + 3).rev().collect();
+    offsets.extend([5, 5, 0, 1000]);
+    let mut errs = Errors(
+        offsets
+            .iter()
+            .map(|&o| Error::new(Code::Syntax, Span::new(o, o + 1), "x"))
+            .collect(),
+    );
+    errs.locate(src);
+    for (e, &o) in errs.iter().zip(&offsets) {
+        let (line, column) = naive(src, o);
+        assert_eq!((e.line, e.column), (Some(line), Some(column)), "offset {o}");
+    }
+}
+
+#[test]
+fn cli_json_diagnostics_have_positions_in_key_order() {
+    let out = kql(
+        &["check", "--error-format", "json", "-"],
+        "SELECT a\nFROM b WHERE a == 1",
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).expect("utf-8");
+    assert!(
+        err.starts_with(concat!(
+            r#"{"errors":[{"code":"P001","severity":"error","#,
+            r#""message":"expected a property name or value, found `=`","#,
+            r#""span":{"start":25,"end":26},"line":2,"column":17"#
+        )),
+        "{err}"
+    );
+    let out = kql(
+        &["translate", "--target", "dynamics", "--format", "json", "-"],
+        "SELECT a FROM Accounts",
+    );
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["warnings"][0]["code"], "B027");
+    assert_eq!(v["warnings"][0]["line"], 1);
+    assert_eq!(v["warnings"][0]["column"], 15);
+}
