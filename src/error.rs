@@ -338,8 +338,9 @@ impl Error {
     /// window of at most [`WINDOW_COLUMNS`] display columns around the span,
     /// with `…` where it was cut; the carets sit under the span by display
     /// width (wide characters take two columns, combining marks none, a tab
-    /// is shown as four spaces, control characters as their visible
-    /// pictures) and never run past the window. The output is bounded
+    /// is shown as four spaces, control characters as their control
+    /// pictures, bidirectional formatting characters as `�`) and never run
+    /// past the window. The output is bounded
     /// whatever the length of `src`.
     pub fn render(&self, src: &str) -> String {
         let mut out = String::new();
