@@ -9,6 +9,7 @@ use std::borrow::Cow;
 use std::fmt;
 
 use serde::Serialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use crate::span::Span;
 
@@ -235,6 +236,10 @@ impl Serialize for Code {
 /// one-line lowercase message and an optional help line.
 ///
 /// `Display` prints only the message; positions are added by renderers.
+///
+/// Serialises (for tools) with its keys in this order: `code`, `severity`,
+/// `message`, `span` (`start`, `end`), `line`, `column`, `help` (`line` and
+/// `column` when known, `help` when there is one).
 #[derive(Clone, Debug, PartialEq, Serialize, thiserror::Error)]
 #[error("{message}")]
 pub struct Error {
@@ -246,10 +251,51 @@ pub struct Error {
     pub message: Cow<'static, str>,
     /// Byte range of the offending text.
     pub span: Span,
+    /// 1-based line of `span.start` (lines end at `\n`).
+    ///
+    /// Set by the functions that are given the query text ([`crate::parse`],
+    /// [`crate::check`], [`crate::translate`]) or by [`Errors::locate`];
+    /// `None` from [`crate::validate`] and [`crate::lower`], which only see a
+    /// tree.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    /// 1-based column of `span.start` on its line, counted in Unicode scalar
+    /// values (`char`s; a tab is one), set with [`Error::line`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
     /// What to do instead, when there is something useful to say.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<Cow<'static, str>>,
 }
+
+/// The most diagnostics [`Errors::render`] writes out; the rest are counted
+/// in one last line (see [`Errors::render_limited`]).
+pub const MAX_RENDERED: usize = 50;
+
+/// The display columns of query text a rendered diagnostic quotes, at most:
+/// a window of its line around the span, with `…` where the line was cut.
+pub const WINDOW_COLUMNS: usize = 120;
+
+/// Columns kept before the span when the line is cut on both sides.
+const LEFT_CONTEXT: usize = 40;
+
+/// Columns from the span's start that a window starting with the line must
+/// show (or the rest of the line, when shorter).
+const SPAN_CONTEXT: usize = 40;
+
+/// The most characters quoted from a line, whatever their width (zero-width
+/// characters take no column but still take bytes).
+const WINDOW_CHARS: usize = 2 * WINDOW_COLUMNS;
+
+/// The most characters of a message or help line in rendered text (the JSON
+/// form keeps them whole).
+const MAX_TEXT_CHARS: usize = 200;
+
+/// How many further positions the note of a merged warning lists.
+const NOTE_POSITIONS: usize = 3;
+
+/// Columns a tab takes in a quoted line (it is shown as that many spaces).
+const TAB_COLUMNS: usize = 4;
 
 impl Error {
     /// A diagnostic with the severity of its code.
@@ -259,6 +305,8 @@ impl Error {
             severity: code.severity(),
             message: message.into(),
             span,
+            line: None,
+            column: None,
             help: None,
         }
     }
@@ -284,38 +332,275 @@ impl Error {
     ///   |        ^^^^^^^^
     ///   = help: select property names instead
     /// ```
+    ///
+    /// `line:column` is the position of the span's start (the column counted
+    /// in Unicode scalar values, as in the JSON form). The quoted line is a
+    /// window of at most [`WINDOW_COLUMNS`] display columns around the span,
+    /// with `…` where it was cut; the carets sit under the span by display
+    /// width (wide characters take two columns, combining marks none, a tab
+    /// is shown as four spaces, control characters as their control
+    /// pictures, bidirectional formatting characters as `�`) and never run
+    /// past the window. The output is bounded
+    /// whatever the length of `src`.
     pub fn render(&self, src: &str) -> String {
         let mut out = String::new();
-        self.render_into(src, &mut out);
+        let at = positions(src, &[self.span.start]);
+        let pos = at.first().copied().unwrap_or_default();
+        self.render_into(src, pos, None, &mut out);
         out
     }
 
-    fn render_into(&self, src: &str, out: &mut String) {
+    /// Renders this diagnostic at `pos`; `merged` is the number of further
+    /// diagnostics like it and the positions of the first few.
+    fn render_into(&self, src: &str, pos: Pos, merged: Option<(usize, &[Pos])>, out: &mut String) {
         use std::fmt::Write;
         let sev = match self.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let _ = writeln!(out, "{sev}[{}]: {}", self.code, self.message);
-        let start = floor_char_boundary(src, self.span.start.min(src.len()));
-        let end = floor_char_boundary(src, self.span.end.min(src.len()).max(start));
-        let line_start = src[..start].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = src[start..].find('\n').map_or(src.len(), |i| start + i);
-        let line_no = src[..start].matches('\n').count() + 1;
-        let line = &src[line_start..line_end];
-        let col = display_width(&src[line_start..start]) + 1;
-        let gutter = line_no.to_string().len();
-        let pad = " ".repeat(gutter);
-        let _ = writeln!(out, "{pad}--> {line_no}:{col}");
+        let _ = writeln!(out, "{sev}[{}]: {}", self.code, clip(&self.message));
+        let start = clamp(src, self.span.start);
+        let end = clamp(src, self.span.end).max(start);
+        let w = window(src, pos.line_start, start, end);
+        let pad = " ".repeat(pos.line.to_string().len());
+        let _ = writeln!(out, "{pad}--> {}:{}", pos.line, pos.column);
         let _ = writeln!(out, "{pad} |");
-        let shown: String = line.chars().map(visible_char).collect();
-        let _ = writeln!(out, "{line_no} | {}", shown.trim_end());
-        let caret_end = end.min(line_end);
-        let width = display_width(&src[start..caret_end]).max(1);
-        let _ = writeln!(out, "{pad} | {}{}", " ".repeat(col - 1), "^".repeat(width));
+        let _ = writeln!(out, "{} | {}", pos.line, w.text);
+        let _ = writeln!(
+            out,
+            "{pad} | {}{}",
+            " ".repeat(w.caret_at),
+            "^".repeat(w.caret_len)
+        );
         if let Some(help) = &self.help {
-            let _ = writeln!(out, "{pad} = help: {help}");
+            let _ = writeln!(out, "{pad} = help: {}", clip(help));
         }
+        if let Some((more, at)) = merged {
+            let _ = write!(out, "{pad} = note: and {more} more like this, at ");
+            for (i, p) in at.iter().enumerate() {
+                let sep = if i == 0 { "" } else { ", " };
+                let _ = write!(out, "{sep}{}:{}", p.line, p.column);
+            }
+            if more > at.len() {
+                out.push_str(", …");
+            }
+            out.push('\n');
+        }
+    }
+}
+
+/// A position in the text: the 1-based line and column (in Unicode scalar
+/// values) of an offset, and the offset where its line starts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Pos {
+    line: usize,
+    column: usize,
+    line_start: usize,
+}
+
+impl Default for Pos {
+    fn default() -> Self {
+        Pos {
+            line: 1,
+            column: 1,
+            line_start: 0,
+        }
+    }
+}
+
+/// `offset` moved into `src` and back to a character boundary.
+fn clamp(src: &str, offset: usize) -> usize {
+    floor_char_boundary(src, offset.min(src.len()))
+}
+
+/// The position of each offset, in one pass over the text up to the largest
+/// one (so locating every diagnostic of a long query costs one read of it,
+/// not one per diagnostic).
+fn positions(src: &str, offsets: &[usize]) -> Vec<Pos> {
+    let mut order: Vec<(usize, usize)> = offsets
+        .iter()
+        .enumerate()
+        .map(|(i, &o)| (clamp(src, o), i))
+        .collect();
+    order.sort_unstable();
+    let mut out = vec![Pos::default(); offsets.len()];
+    let mut here = Pos::default();
+    let mut at = 0;
+    for (offset, i) in order {
+        let seg = src.get(at..offset).unwrap_or("");
+        match seg.bytes().rposition(|b| b == b'\n') {
+            Some(k) => {
+                here.line += seg.bytes().filter(|&b| b == b'\n').count();
+                here.line_start = at + k + 1;
+                here.column = 1 + src
+                    .get(here.line_start..offset)
+                    .map_or(0, |s| s.chars().count());
+            }
+            None => here.column += seg.chars().count(),
+        }
+        at = offset;
+        if let Some(slot) = out.get_mut(i) {
+            *slot = here;
+        }
+    }
+    out
+}
+
+/// Sets `line` and `column` of each diagnostic from `src`.
+pub(crate) fn locate(src: &str, errs: &mut [Error]) {
+    if errs.is_empty() {
+        return;
+    }
+    let offsets: Vec<usize> = errs.iter().map(|e| e.span.start).collect();
+    for (e, p) in errs.iter_mut().zip(positions(src, &offsets)) {
+        e.line = Some(p.line);
+        e.column = Some(p.column);
+    }
+}
+
+/// The quoted part of a line and where its carets go.
+struct Window {
+    /// The text, with `…` where the line was cut.
+    text: String,
+    /// Display columns before the first caret.
+    caret_at: usize,
+    /// Carets: the span's width inside the window, at least one.
+    caret_len: usize,
+}
+
+/// The window of the line starting at `line_start` around `start..end`, at
+/// most [`WINDOW_COLUMNS`] columns. The span's start is always in it. When
+/// the line from its start to [`SPAN_CONTEXT`] columns past the span's start
+/// fits, the window starts with the line; otherwise it keeps
+/// [`LEFT_CONTEXT`] columns before the span (more when the line ends sooner).
+/// Reads at most a window's worth of text on each side of `start`.
+fn window(src: &str, line_start: usize, start: usize, end: usize) -> Window {
+    // Each side, up to a window's worth: (end offset, columns so far).
+    let after = src.get(start..).unwrap_or("");
+    let mut ahead: Vec<(usize, usize)> = Vec::new();
+    let mut more_right = false;
+    for (i, c) in after.char_indices() {
+        if c == '\n' || (c == '\r' && after.as_bytes().get(i + 1) == Some(&b'\n')) {
+            break;
+        }
+        let w = ahead.last().map_or(0, |&(_, w)| w) + cell_width(c);
+        if w > WINDOW_COLUMNS || ahead.len() == WINDOW_CHARS {
+            more_right = true;
+            break;
+        }
+        ahead.push((start + i + c.len_utf8(), w));
+    }
+    let before = src.get(line_start..start).unwrap_or("");
+    let mut behind: Vec<(usize, usize)> = Vec::new();
+    let mut long_left = false;
+    for (i, c) in before.char_indices().rev() {
+        let w = behind.last().map_or(0, |&(_, w)| w) + cell_width(c);
+        if w > WINDOW_COLUMNS || behind.len() == WINDOW_CHARS {
+            long_left = true;
+            break;
+        }
+        behind.push((line_start + i, w));
+    }
+    let left_w = behind.last().map_or(0, |&(_, w)| w);
+    let right_w = if more_right {
+        WINDOW_COLUMNS + 1
+    } else {
+        ahead.last().map_or(0, |&(_, w)| w)
+    };
+    let left_budget = if !long_left && left_w + right_w.min(SPAN_CONTEXT) <= WINDOW_COLUMNS {
+        left_w
+    } else {
+        LEFT_CONTEXT.max(WINDOW_COLUMNS.saturating_sub(right_w))
+    };
+    let (mut left, mut taken) = (start, 0);
+    for &(offset, w) in &behind {
+        if w > left_budget {
+            break;
+        }
+        (left, taken) = (offset, w);
+    }
+    let more_left = long_left || taken < left_w;
+    let mut right = start;
+    for &(offset, w) in &ahead {
+        if taken + w > WINDOW_COLUMNS {
+            more_right = true;
+            break;
+        }
+        right = offset;
+    }
+    let mut text = String::new();
+    if more_left {
+        text.push('…');
+    }
+    let quoted = visible(src.get(left..right).unwrap_or(""));
+    if more_right {
+        text.push_str(&quoted);
+        text.push('…');
+    } else {
+        text.push_str(quoted.trim_end());
+    }
+    let caret_at = usize::from(more_left) + visible(src.get(left..start).unwrap_or("")).width();
+    let caret_len = visible(src.get(start..end.min(right)).unwrap_or(""))
+        .width()
+        .max(1);
+    Window {
+        text,
+        caret_at,
+        caret_len,
+    }
+}
+
+/// `s` as quoted in a rendered line: a tab as [`TAB_COLUMNS`] spaces, a
+/// control character as its Unicode control picture (`␀`, `␍`, …, `�` for
+/// C1 controls) and a bidirectional formatting character as `�`, so the
+/// terminal shows what the text holds and the carets line up.
+fn visible(s: &str) -> Cow<'_, str> {
+    if !s.chars().any(|c| c.is_control() || is_bidi(c)) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in s.chars() {
+        match c {
+            '\t' => out.push_str(&" ".repeat(TAB_COLUMNS)),
+            c if c.is_control() => out.push(control_picture(c)),
+            c if is_bidi(c) => out.push('\u{FFFD}'),
+            c => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// The display columns `c` takes in a quoted line (see [`visible`]).
+fn cell_width(c: char) -> usize {
+    if c == '\t' {
+        TAB_COLUMNS
+    } else if c.is_control() || is_bidi(c) {
+        1
+    } else {
+        c.width().unwrap_or(0)
+    }
+}
+
+/// Bidirectional formatting characters, which would reorder the quoted line
+/// on a terminal (and so move the text away from its carets).
+fn is_bidi(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// The Unicode control picture of a C0 control or DEL, `�` for the others.
+fn control_picture(c: char) -> char {
+    match u32::from(c) {
+        n @ 0..=0x1F => char::from_u32(0x2400 + n).unwrap_or('\u{FFFD}'),
+        0x7F => '\u{2421}',
+        _ => '\u{FFFD}',
+    }
+}
+
+/// A message or help line cut to [`MAX_TEXT_CHARS`] characters.
+fn clip(s: &str) -> Cow<'_, str> {
+    match s.char_indices().nth(MAX_TEXT_CHARS) {
+        Some((i, _)) => Cow::Owned(format!("{}…", s.get(..i).unwrap_or(""))),
+        None => Cow::Borrowed(s),
     }
 }
 
@@ -363,22 +648,6 @@ pub(crate) fn one_line(s: &str) -> Cow<'_, str> {
     )
 }
 
-/// Characters shown one column wide: control characters become `�`-free
-/// placeholders so the caret line stays aligned and the terminal safe.
-fn visible_char(c: char) -> char {
-    if c == '\t' {
-        ' '
-    } else if c.is_control() {
-        '\u{2400}'
-    } else {
-        c
-    }
-}
-
-fn display_width(s: &str) -> usize {
-    s.chars().count()
-}
-
 fn floor_char_boundary(s: &str, mut i: usize) -> usize {
     while i > 0 && !s.is_char_boundary(i) {
         i -= 1;
@@ -412,23 +681,116 @@ impl From<Error> for Errors {
     }
 }
 
+/// Diagnostics rendered as one: the first, how many more, and the first few
+/// of those.
+struct Group {
+    first: usize,
+    more: usize,
+    repeats: Vec<usize>,
+}
+
 impl Errors {
-    /// Renders every diagnostic (see [`Error::render`]), separated by blank lines.
+    /// Renders the diagnostics (each as [`Error::render`] does), separated by
+    /// blank lines: at most [`MAX_RENDERED`] of them, see
+    /// [`Errors::render_limited`].
     pub fn render(&self, src: &str) -> String {
-        let mut out = String::new();
+        self.render_limited(src, MAX_RENDERED)
+    }
+
+    /// Renders at most `max` diagnostics (each as [`Error::render`] does),
+    /// separated by blank lines, then, when some were left out, the line
+    /// `… and K more (use --error-format json for all)`.
+    ///
+    /// A warning repeated with the same code and message (the same name
+    /// sorted on twice, say) is rendered once, at its first place, with a
+    /// note `and K more like this, at L:C, L:C, L:C, …` listing the next
+    /// three places; it counts as one of the `max`. Errors are never merged.
+    ///
+    /// The output is bounded whatever the input: at most `max` windows of
+    /// [`WINDOW_COLUMNS`] columns, messages cut to 200 characters. The text
+    /// is read once to place every rendered diagnostic.
+    pub fn render_limited(&self, src: &str, max: usize) -> String {
+        use std::collections::hash_map::{Entry, HashMap};
+        use std::fmt::Write;
+        let mut groups: Vec<Group> = Vec::new();
+        let mut seen: HashMap<(Code, &str), usize> = HashMap::new();
         for (i, e) in self.0.iter().enumerate() {
-            if i > 0 {
+            if e.severity == Severity::Warning {
+                match seen.entry((e.code, &*e.message)) {
+                    Entry::Occupied(g) => {
+                        if let Some(g) = groups.get_mut(*g.get()) {
+                            g.more += 1;
+                            if g.repeats.len() < NOTE_POSITIONS {
+                                g.repeats.push(i);
+                            }
+                        }
+                        continue;
+                    }
+                    Entry::Vacant(v) => {
+                        v.insert(groups.len());
+                    }
+                }
+            }
+            groups.push(Group {
+                first: i,
+                more: 0,
+                repeats: Vec::new(),
+            });
+        }
+        let shown = groups.get(..max).unwrap_or(&groups);
+        // Every rendered position, found in one pass over the text.
+        let offsets: Vec<usize> = shown
+            .iter()
+            .flat_map(|g| std::iter::once(g.first).chain(g.repeats.iter().copied()))
+            .filter_map(|i| self.0.get(i).map(|e| e.span.start))
+            .collect();
+        let pos = positions(src, &offsets);
+        let mut out = String::new();
+        let mut next = 0;
+        let mut rendered = 0;
+        for g in shown {
+            let (Some(e), Some(&at)) = (self.0.get(g.first), pos.get(next)) else {
+                break;
+            };
+            let notes = pos.get(next + 1..next + 1 + g.repeats.len()).unwrap_or(&[]);
+            next += 1 + g.repeats.len();
+            if rendered > 0 {
                 out.push('\n');
             }
-            e.render_into(src, &mut out);
+            let merged = (g.more > 0).then_some((g.more, notes));
+            e.render_into(src, at, merged, &mut out);
+            rendered += 1 + g.more;
+        }
+        let left = self.0.len().saturating_sub(rendered);
+        if left > 0 {
+            if rendered > 0 {
+                out.push('\n');
+            }
+            let _ = writeln!(out, "… and {left} more (use --error-format json for all)");
         }
         out
     }
 
-    /// The JSON form for tools:
-    /// `{"errors":[{"code","severity","message","span":{"start","end"},"help"}]}`.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({ "errors": self.0 })
+    /// Sets the `line` and `column` of every diagnostic from the query text
+    /// `src` (in one pass over it). [`crate::parse`], [`crate::check`] and
+    /// [`crate::translate`] do this already; call it on what
+    /// [`crate::validate`] or [`crate::lower`] return.
+    pub fn locate(&mut self, src: &str) {
+        locate(src, &mut self.0);
+    }
+
+    /// The JSON form for tools, compact, with every diagnostic (none merged
+    /// or left out):
+    /// `{"errors":[{"code","severity","message","span":{"start","end"},"line","column","help"}]}`,
+    /// keys in that order (as in the `warnings` of a serialised
+    /// [`crate::Translation`]).
+    pub fn to_json(&self) -> String {
+        #[derive(Serialize)]
+        struct Json<'a> {
+            errors: &'a [Error],
+        }
+        serde_json::to_string(&Json { errors: &self.0 })
+            .unwrap_or_else(|_| String::from("{\"errors\":[]}"))
     }
 
     /// `true` when at least one diagnostic is an error.

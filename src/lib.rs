@@ -63,9 +63,13 @@ pub use span::Span;
 ///
 /// Fails with every keyword written in the wrong case (`P004`: the parser
 /// reads it as the keyword and goes on, up to 50 of them) and the first other
-/// syntax error (`P…`) or limit (`L001`, `L002`) after them.
+/// syntax error (`P…`) or limit (`L001`, `L002`) after them, each located in
+/// `src` ([`Error::line`], [`Error::column`]).
 pub fn parse<'a>(src: &'a str, lang: Lang, options: &Options) -> Result<ast::Query<'a>, Errors> {
-    parser::parse_query(src, lang, &options.limits)
+    parser::parse_query(src, lang, &options.limits).map_err(|mut errs| {
+        errs.locate(src);
+        errs
+    })
 }
 
 /// The canonical text of a query (`kql fmt`): the syntax tree's `Display`,
@@ -86,7 +90,9 @@ pub fn format(src: &str, lang: Lang, options: &Options) -> Result<String, Errors
         (Ok(q), _) => Ok(q.to_string()),
         (Err(e), mut repaired) => {
             repaired.push(e);
-            Err(Errors(repaired))
+            let mut errs = Errors(repaired);
+            errs.locate(src);
+            Err(errs)
         }
     }
 }
@@ -105,7 +111,8 @@ pub fn validate<'a>(
     validate::validate(ast, lang, target, options)
 }
 
-/// [`parse`] then [`validate`].
+/// [`parse`] then [`validate`]; every diagnostic, warnings included, is
+/// located in `src` ([`Error::line`], [`Error::column`]).
 pub fn check<'a>(
     src: &'a str,
     lang: Lang,
@@ -113,7 +120,16 @@ pub fn check<'a>(
     options: &Options,
 ) -> Result<ir::Query<'a>, Errors> {
     let ast = parse(src, lang, options)?;
-    validate(&ast, lang, target, options)
+    match validate(&ast, lang, target, options) {
+        Ok(mut ir) => {
+            error::locate(src, &mut ir.warnings);
+            Ok(ir)
+        }
+        Err(mut errs) => {
+            errs.locate(src);
+            Err(errs)
+        }
+    }
 }
 
 /// Lowers a validated query to `target`'s native request (see [`backend`]).
@@ -133,7 +149,8 @@ pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Tra
     })
 }
 
-/// The whole pipeline: [`parse`] → [`validate`] (for `target`) → [`lower`].
+/// The whole pipeline: [`parse`] → [`validate`] (for `target`) → [`lower`];
+/// every diagnostic, warnings included, is located in `src`.
 ///
 /// ```
 /// use kql::{translate, Lang, Options, Target};
@@ -149,11 +166,23 @@ pub fn translate(
 ) -> Result<Translation, Errors> {
     // The tree is dropped before lowering: the IR borrows the text, not the
     // tree, so the backend works with less memory in play.
-    let ir = validate(&parse(src, lang, options)?, lang, Some(target), options)?;
-    lower(&ir, target, options).map_err(|mut e| {
-        e.0.extend(ir.warnings.iter().cloned());
-        e
-    })
+    let ir = validate(&parse(src, lang, options)?, lang, Some(target), options).map_err(
+        |mut errs| {
+            errs.locate(src);
+            errs
+        },
+    )?;
+    match lower(&ir, target, options) {
+        Ok(mut t) => {
+            error::locate(src, &mut t.warnings);
+            Ok(t)
+        }
+        Err(mut errs) => {
+            errs.0.extend(ir.warnings.iter().cloned());
+            errs.locate(src);
+            Err(errs)
+        }
+    }
 }
 
 #[doc = include_str!("../README.md")]

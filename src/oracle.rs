@@ -65,7 +65,8 @@ pub fn check_translate(src: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Every span lies inside `src`, on char boundaries, and renders; a
+/// Every span lies inside `src`, on char boundaries, is located (line and
+/// column) and renders within its bound; a
 /// rejection carries at least one error.
 pub fn spans_ok(src: &str, errs: &Errors) -> Result<(), String> {
     diagnostics_ok(src, errs)?;
@@ -86,11 +87,32 @@ fn diagnostics_ok(src: &str, errs: &Errors) -> Result<(), String> {
                 src.len()
             ));
         }
+        // parse, check and translate locate every diagnostic: the line and
+        // column (in chars) of the span's start, computed here the slow way
+        let before = src.get(..s).unwrap_or("");
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        if (e.line, e.column) != (Some(line), Some(column)) {
+            return Err(format!(
+                "{} at byte {s} is located at {:?}:{:?}, not {line}:{column}",
+                e.code, e.line, e.column
+            ));
+        }
         if e.message.is_empty() || e.message.contains('\n') {
             return Err(format!("{}: message must be one non-empty line", e.code));
         }
     }
-    let _ = errs.render(src);
+    // Bounded whatever the input: a message, a window and a help line per
+    // rendered diagnostic (each under 4 KB), and one line counting the rest.
+    let rendered = errs.render(src);
+    let bound = 4096 * crate::error::MAX_RENDERED.min(errs.0.len()) + 100;
+    if rendered.len() > bound {
+        return Err(format!(
+            "{} diagnostics render to {} bytes, over {bound}",
+            errs.0.len(),
+            rendered.len()
+        ));
+    }
     Ok(())
 }
 

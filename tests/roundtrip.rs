@@ -592,6 +592,11 @@ fn assert_diagnostics(src: &str, diags: &[Error]) -> Result<(), TestCaseError> {
     for d in diags {
         assert_span(src, d.code.as_str(), d.span.start, d.span.end)?;
         prop_assert_eq!(d.severity, d.code.severity());
+        // check locates every diagnostic: line and column (in chars) of the start
+        let before = &src[..d.span.start];
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        prop_assert_eq!((d.line, d.column), (Some(line), Some(column)));
         let one_line = |t: &str| !t.chars().any(char::is_control);
         prop_assert!(
             !d.message.is_empty() && one_line(&d.message),
