@@ -227,22 +227,31 @@ struct Token<'s> {
 /// [`parse_query`] refuses longer input.
 fn lex(src: &str) -> Vec<Token<'_>> {
     let b = src.as_bytes();
-    let mut toks = Vec::with_capacity(src.len() / 4 + 2);
+    let mut toks: Vec<Token<'_>> = Vec::with_capacity(b.len() / 4 + 2);
     let mut at = 0;
     let mut prev_end = 0;
-    loop {
-        while b
-            .get(at)
-            .is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n'))
-        {
-            at += 1;
-        }
-        let Some(&c) = b.get(at) else { break };
-        let rest = &src[at..];
-        let (kind, len) = match c {
-            b'\'' => string_token(rest),
+    while let Some(&c) = b.get(at) {
+        let (kind, end) = match c {
+            b' ' | b'\t' | b'\r' | b'\n' => {
+                at += 1;
+                continue;
+            }
+            b'A'..=b'Z' | b'a'..=b'z' | b'_' => {
+                let mut end = at + 1;
+                while b.get(end).is_some_and(|&c| WORD_BYTE[usize::from(c)]) {
+                    end += 1;
+                }
+                if b.get(end).is_some_and(|c| !c.is_ascii()) {
+                    end = at + word_len(&src[at..]);
+                }
+                (Tok::Name, end)
+            }
+            b'\'' => {
+                let (kind, len) = string_token(&src[at..]);
+                (kind, at + len)
+            }
             b'0'..=b'9' | b'.' => {
-                let (kind, len) = number_token(rest);
+                let (kind, len) = number_token(&src[at..]);
                 // A `-` right before the number also carries it, as its sign.
                 if let Some(minus) = toks
                     .last_mut()
@@ -250,32 +259,49 @@ fn lex(src: &str) -> Vec<Token<'_>> {
                 {
                     minus.text = &src[at - 1..at + len];
                 }
-                (kind, len)
+                (kind, at + len)
             }
-            b'-' if b.get(at + 1) == Some(&b'-') => (Tok::Comment, 2),
-            b'(' | b')' | b',' | b'*' | b'+' | b'-' | b'/' | b'%' => (Tok::Sym(c), 1),
+            b'-' if b.get(at + 1) == Some(&b'-') => (Tok::Comment, at + 2),
+            b'(' | b')' | b',' | b'*' | b'+' | b'-' | b'/' | b'%' => (Tok::Sym(c), at + 1),
             b'<' | b'>' | b'=' | b'!' => match (c, b.get(at + 1)) {
-                (b'<', Some(b'=')) => (Tok::Cmp(CmpOp::Le), 2),
-                (b'>', Some(b'=')) => (Tok::Cmp(CmpOp::Ge), 2),
-                (b'<', Some(b'>')) | (b'!', Some(b'=')) => (Tok::Cmp(CmpOp::Ne), 2),
-                (b'<', _) => (Tok::Cmp(CmpOp::Lt), 1),
-                (b'>', _) => (Tok::Cmp(CmpOp::Gt), 1),
-                (b'=', _) => (Tok::Cmp(CmpOp::Eq), 1),
-                _ => (Tok::Other, 1),
+                (b'<', Some(b'=')) => (Tok::Cmp(CmpOp::Le), at + 2),
+                (b'>', Some(b'=')) => (Tok::Cmp(CmpOp::Ge), at + 2),
+                (b'<', Some(b'>')) | (b'!', Some(b'=')) => (Tok::Cmp(CmpOp::Ne), at + 2),
+                (b'<', _) => (Tok::Cmp(CmpOp::Lt), at + 1),
+                (b'>', _) => (Tok::Cmp(CmpOp::Gt), at + 1),
+                (b'=', _) => (Tok::Cmp(CmpOp::Eq), at + 1),
+                _ => (Tok::Other, at + 1),
             },
-            _ => match word_len(rest) {
-                0 => (Tok::Other, rest.chars().next().map_or(1, char::len_utf8)),
-                n => path_token(rest, n),
+            _ => match word_len(&src[at..]) {
+                0 => (
+                    Tok::Other,
+                    at + src[at..].chars().next().map_or(1, char::len_utf8),
+                ),
+                n => (Tok::Name, at + n),
             },
+        };
+        let mut text = &src[at..end];
+        // A word: a keyword, or a path with any `.word` segments.
+        let (kind, end) = match kind {
+            Tok::Name => match keyword(text) {
+                Some(k) => (Tok::Kw(k), end),
+                None if b.get(end) == Some(&b'.') => {
+                    let (kind, end) = path_tail(src, end);
+                    text = &src[at..end];
+                    (kind, end)
+                }
+                None => (kind, end),
+            },
+            _ => (kind, end),
         };
         toks.push(Token {
             kind,
-            text: &src[at..at + len],
+            text,
             start: at as u32,
             prev_end: prev_end as u32,
         });
-        at += len;
-        prev_end = at;
+        at = end;
+        prev_end = end;
     }
     toks.push(Token {
         kind: Tok::Eof,
@@ -286,15 +312,11 @@ fn lex(src: &str) -> Vec<Token<'_>> {
     toks
 }
 
-/// A word of length `n` at the start of `s`: a keyword, or a path with any
-/// `.word` segments glued on.
-fn path_token(s: &str, n: usize) -> (Tok, usize) {
-    if let Some(k) = keyword(&s[..n]) {
-        return (Tok::Kw(k), n);
-    }
-    let mut end = n;
-    while s.as_bytes().get(end) == Some(&b'.') {
-        match word_len(&s[end + 1..]) {
+/// The `.word` segments after a word of a path that ends at `end`: the
+/// path's kind and end.
+fn path_tail(src: &str, mut end: usize) -> (Tok, usize) {
+    while src.as_bytes().get(end) == Some(&b'.') {
+        match word_len(&src[end + 1..]) {
             0 => return (Tok::BadPath, end + 1),
             k => end += 1 + k,
         }
