@@ -320,13 +320,16 @@ fn read_query(common: &Common, max_bytes: usize) -> Result<String, Fatal> {
         .take(cap)
         .read_to_end(&mut buf)
         .map_err(|e| Fatal(format!("cannot read {name}: {e}")))?;
-    let over = buf.len() > max_bytes;
+    // Only an input cut at `cap` can end in a split character; an input that
+    // ends there by itself is not UTF-8.
+    let cut = u64::try_from(buf.len()).is_ok_and(|n| n == cap);
     match String::from_utf8(buf) {
         Ok(s) => Ok(s),
         Err(e) => {
             let err = e.utf8_error();
-            if over && err.error_len().is_none() {
-                // the cut split a character: drop its first bytes
+            if cut && err.error_len().is_none() {
+                // the cut split a character: drop its first bytes, which
+                // leaves more than `max_bytes` bytes
                 let mut bytes = e.into_bytes();
                 bytes.truncate(err.valid_up_to());
                 String::from_utf8(bytes).map_err(|_| Fatal("the query is not valid UTF-8".into()))

@@ -925,6 +925,14 @@ fn oversized_stdin_is_read_only_up_to_the_limit() {
         assert_eq!(out.status.code(), Some(1), "{limit}: {}", text(&out.stderr));
         assert_eq!(codes(&out.stderr), ["L002"], "{limit}");
     }
+    // an input that ends in a split character by itself is not UTF-8, even
+    // over the limit
+    let out = kql(
+        &["check", "--max-input-bytes", "15"],
+        Some(b"SELECT a FROM X\xe2\x82"),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).starts_with("kql: error: the query is not valid UTF-8"));
     // the same from a file
     let p = temp_file("big.kql", big.as_bytes());
     let out = kql(
