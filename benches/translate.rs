@@ -33,6 +33,12 @@
 //!    from one extra, untimed call with the counting allocator switched on
 //!    (`allocs` = fresh allocations, `re` = reallocations).
 //!
+//! 3. batch-mode throughput: the spec examples as NDJSON requests, one per
+//!    (query, target) pair, through `kql::batch::translate_line` and the
+//!    JSON result line it serialises to — what `kql translate --batch` does
+//!    per line, without the I/O — as requests per second on one core
+//!    (interleaved medians as above), printed after the table.
+//!
 //! Arguments after `--` filter queries by substring, as criterion does
 //! (`cargo bench --bench translate -- in_1`). `KQL_BENCH_TABLE_ONLY=1` skips
 //! part 1; `KQL_BENCH_ROUNDS` and `KQL_BENCH_BATCH_MS` tune part 2. Under
@@ -447,6 +453,72 @@ struct Row {
     note: &'static str,
 }
 
+/// The spec examples as `kql translate --batch` request lines, one per
+/// (query, target) pair of its language.
+fn batch_lines() -> Vec<String> {
+    let mut lines = Vec::new();
+    for (name, lang, text) in SPEC {
+        for t in lang.targets() {
+            lines.push(
+                serde_json::json!({"id": format!("{name}/{t}"), "query": text, "target": t, "lang": lang})
+                    .to_string(),
+            );
+        }
+    }
+    lines
+}
+
+/// Translates every batch line into `out`, one JSON result line each, as
+/// the CLI does; returns how many were translated.
+fn run_batch(lines: &[String], options: &Options, out: &mut Vec<u8>) -> usize {
+    let mut translated = 0;
+    for (i, line) in lines.iter().enumerate() {
+        out.clear();
+        if let Some(r) = kql::batch::translate_line(line, i as u64 + 1, Lang::Kql, options) {
+            translated += usize::from(matches!(r.outcome, kql::batch::LineOutcome::Translated(_)));
+            serde_json::to_writer(&mut *out, &r).expect("serialise a result line");
+            out.push(b'\n');
+        }
+    }
+    translated
+}
+
+/// Every batch line of the spec examples translates.
+fn check_batch(lines: &[String]) {
+    let mut out = Vec::new();
+    assert_eq!(run_batch(lines, &Options::default(), &mut out), lines.len());
+}
+
+/// Part 3: batch-mode requests per second on one core.
+fn batch_part(lines: &[String], rounds: usize, batch: Duration) {
+    let options = Options::default();
+    let mut out = Vec::with_capacity(4096);
+    let mut f = || {
+        black_box(run_batch(black_box(lines), &options, &mut out));
+    };
+    let per_run = interleaved(&mut [&mut f], rounds, batch)[0];
+    let per_request = per_run / lines.len() as f64;
+    let (_, allocs) = count(|| run_batch(lines, &options, &mut Vec::with_capacity(4096)));
+    let bytes: usize = lines.iter().map(String::len).sum();
+    println!();
+    println!(
+        "Batch mode (`kql::batch::translate_line` + the JSON result line, one core, no I/O), \
+         the {} spec-example requests:",
+        lines.len()
+    );
+    println!();
+    println!("| requests | mean request line | time per request | requests/s | allocs per batch |");
+    println!("|---:|---:|---:|---:|---:|");
+    println!(
+        "| {} | {} bytes | {} | {:.0} | {} |",
+        lines.len(),
+        bytes / lines.len(),
+        fmt_time(per_request),
+        1.0 / per_request,
+        fmt_allocs(allocs)
+    );
+}
+
 fn table_part(cases: &[Case]) {
     let rounds: usize = std::env::var("KQL_BENCH_ROUNDS")
         .ok()
@@ -508,6 +580,9 @@ fn table_part(cases: &[Case]) {
         }
     }
     print_table(&rows);
+    if cases.iter().any(|c| c.name.starts_with("spec_")) {
+        batch_part(&batch_lines(), rounds, batch);
+    }
     print_linearity(&rows);
     print_goals(&rows);
 }
@@ -719,6 +794,7 @@ fn main() {
     for c in &cases {
         check(c);
     }
+    check_batch(&batch_lines());
     if let Ok(spec) = std::env::var("KQL_BENCH_PROFILE") {
         profile(&cases, &spec);
         return;

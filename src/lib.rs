@@ -40,6 +40,7 @@
 
 pub mod ast;
 pub mod backend;
+pub mod batch;
 mod capabilities;
 pub mod error;
 pub mod eval;

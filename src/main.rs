@@ -1,13 +1,17 @@
 //! The `kql` command-line tool: a thin shell over the library.
 //!
 //! Results go to stdout, diagnostics to stderr. Exit codes: 0 accepted,
-//! 1 rejected (the query has errors), 2 usage or I/O error.
+//! 1 rejected (the query has errors, or warnings under `--deny-warnings`),
+//! 2 usage or I/O error.
 
-use std::io::{IsTerminal, Read, Write};
+use std::fs::File;
+use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand, ValueEnum};
-use kql::{Errors, Lang, Options, Target};
+use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
+use kql::batch::{LineOutcome, LineResult};
+use kql::{Errors, Lang, Limits, Options, Target};
 
 #[derive(Parser)]
 #[command(
@@ -40,15 +44,19 @@ enum Command {
         /// `text` prints a one-line verdict, `json` the validated query.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
+        /// Exit 1 when any warning was raised (the output is still printed).
+        #[arg(long)]
+        deny_warnings: bool,
     },
     /// Translate a query into the native request of one target, or of all.
     Translate {
         #[command(flatten)]
         common: Common,
         /// The target CRM, or `all` for every target of the language.
-        #[arg(long, value_enum)]
-        target: TranslateTarget,
-        /// Accept the extensions listed in grammar/subset.md.
+        #[arg(long, value_enum, required_unless_present = "batch")]
+        target: Option<TranslateTarget>,
+        /// Accept the extensions listed in grammar/subset.md (with `--batch`:
+        /// the default of each line's `extended`).
         #[arg(long)]
         extended: bool,
         /// `text`: the SOQL statement, the decoded OData `entity_set?query`, or the
@@ -61,6 +69,31 @@ enum Command {
         /// Dynamics: the primary key used for stable paging (overrides the built-in map).
         #[arg(long)]
         primary_key: Option<String>,
+        /// Exit 1 when any warning was raised (the output is still printed).
+        #[arg(long)]
+        deny_warnings: bool,
+        /// Read NDJSON requests `{"query", "target", "lang"?, "extended"?, "id"?}`
+        /// from stdin (or `--file`) and write one JSON result per line (see README).
+        #[arg(long, conflicts_with_all = ["target", "format", "query"])]
+        batch: bool,
+    },
+    /// Print a query in canonical form (upper-case keywords, single spaces),
+    /// reading a keyword written in another case as that keyword.
+    Fmt {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// List the languages, the targets each compiles to, and the modes.
+    Targets {
+        /// `text`: a table; `json`: `{"languages", "targets", "modes", "pairs"}`.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print a shell completion script for `kql` to stdout.
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 
@@ -80,8 +113,63 @@ struct Common {
     /// How diagnostics are written to stderr.
     #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
     error_format: ErrorFormat,
+    /// Colour diagnostics: `auto` only when stderr is a terminal and `NO_COLOR`
+    /// is unset; `always` even under `NO_COLOR`; `never`.
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    color: ColorArg,
+    /// Read the query from this file (`-`: stdin).
+    #[arg(long, value_name = "PATH", conflicts_with = "query")]
+    file: Option<PathBuf>,
+    #[command(flatten)]
+    limits: LimitArgs,
     /// The query; read from stdin when absent or `-`.
     query: Option<String>,
+}
+
+/// The front-end limits (`kql::Limits`); each defaults to the library's.
+#[derive(clap::Args)]
+struct LimitArgs {
+    /// Longest query text in bytes [default: 100000] (L002). Stdin and
+    /// `--file` are read no further than this.
+    #[arg(long, help_heading = "Limits", value_name = "BYTES")]
+    max_input_bytes: Option<u64>,
+    /// Deepest nesting of parentheses, NOT, unary minus and operator chains,
+    /// 1 to 256 [default: 64] (L001).
+    #[arg(long, help_heading = "Limits", value_name = "N", value_parser = clap::value_parser!(u64).range(1..=256))]
+    max_depth: Option<u64>,
+    /// Most predicates in WHERE [default: 1000] (L003).
+    #[arg(long, help_heading = "Limits", value_name = "N")]
+    max_predicates: Option<u64>,
+    /// Most values in one IN list [default: 10000] (L004).
+    #[arg(long, help_heading = "Limits", value_name = "N")]
+    max_in_list: Option<u64>,
+    /// Longest string literal in bytes [default: 100000] (L005).
+    #[arg(long, help_heading = "Limits", value_name = "BYTES")]
+    max_string_bytes: Option<u64>,
+}
+
+impl LimitArgs {
+    fn limits(&self) -> Limits {
+        let n = |v: Option<u64>, default: usize| {
+            v.map_or(default, |v| usize::try_from(v).unwrap_or(usize::MAX))
+        };
+        let d = Limits::default();
+        Limits {
+            max_input_bytes: n(self.max_input_bytes, d.max_input_bytes),
+            max_depth: n(self.max_depth, d.max_depth),
+            max_predicates: n(self.max_predicates, d.max_predicates),
+            max_in_list: n(self.max_in_list, d.max_in_list),
+            max_string_bytes: n(self.max_string_bytes, d.max_string_bytes),
+            ..d
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ColorArg {
+    Auto,
+    Always,
+    Never,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -142,30 +230,134 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_query(q: Option<String>) -> Result<String, Fatal> {
-    match q.as_deref() {
-        Some(q) if q != "-" => Ok(q.to_string()),
-        _ => {
-            let mut buf = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut buf)
-                .map_err(|e| Fatal(format!("cannot read stdin: {e}")))?;
-            String::from_utf8(buf).map_err(|e| {
-                Fatal(format!(
-                    "the query is not valid UTF-8 (invalid byte at offset {})",
-                    e.utf8_error().valid_up_to()
-                ))
-            })
+/// How diagnostics are written: format, colour, and whether warnings fail.
+#[derive(Clone, Copy)]
+struct Diag {
+    format: ErrorFormat,
+    color: bool,
+    deny_warnings: bool,
+}
+
+impl Diag {
+    fn new(common: &Common, deny_warnings: bool) -> Self {
+        let color = match common.color {
+            ColorArg::Always => true,
+            ColorArg::Never => false,
+            ColorArg::Auto => {
+                std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                    && std::io::stderr().is_terminal()
+            }
+        };
+        Diag {
+            format: common.error_format,
+            color,
+            deny_warnings,
         }
     }
+
+    /// The exit code of an accepted query: 1 when it warned and warnings are denied.
+    fn accepted(self, warned: bool) -> ExitCode {
+        if warned && self.deny_warnings {
+            if self.format == ErrorFormat::Human {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "kql: warnings are denied (--deny-warnings): exit 1"
+                );
+            }
+            ExitCode::from(1)
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+/// Where the input comes from: the `--file`, the argument, or stdin.
+enum Input {
+    Text(String),
+    Stdin,
+    File(PathBuf),
+}
+
+impl Input {
+    fn of(common: &Common) -> Input {
+        match (&common.file, common.query.as_deref()) {
+            (Some(p), _) if p.as_os_str() != "-" => Input::File(p.clone()),
+            (Some(_), _) | (None, None | Some("-")) => Input::Stdin,
+            (None, Some(q)) => Input::Text(q.to_string()),
+        }
+    }
+
+    /// A buffered reader of the stdin or the file (not of an argument).
+    fn reader(self) -> Result<(Box<dyn BufRead>, String), Fatal> {
+        match self {
+            Input::File(p) => {
+                let f = File::open(&p)
+                    .map_err(|e| Fatal(format!("cannot read {}: {e}", p.display())))?;
+                Ok((Box::new(BufReader::new(f)), p.display().to_string()))
+            }
+            Input::Stdin | Input::Text(_) => {
+                Ok((Box::new(std::io::stdin().lock()), "stdin".to_string()))
+            }
+        }
+    }
+}
+
+/// The query text. Stdin and a file are read no further than a few bytes past
+/// `max_bytes`, so an over-long input costs no more than the limit and is
+/// reported by the library as `L002`.
+fn read_query(common: &Common, max_bytes: usize) -> Result<String, Fatal> {
+    let input = Input::of(common);
+    if let Input::Text(q) = input {
+        return Ok(q);
+    }
+    let (reader, name) = input.reader()?;
+    // Up to 3 bytes more than `max + 1`, so that cutting a character split at
+    // the end still leaves more than `max` bytes (over the limit: L002).
+    let cap = u64::try_from(max_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(4);
+    let mut buf = Vec::new();
+    reader
+        .take(cap)
+        .read_to_end(&mut buf)
+        .map_err(|e| Fatal(format!("cannot read {name}: {e}")))?;
+    // Only an input cut at `cap` can end in a split character; an input that
+    // ends there by itself is not UTF-8.
+    let cut = u64::try_from(buf.len()).is_ok_and(|n| n == cap);
+    match String::from_utf8(buf) {
+        Ok(s) => Ok(s),
+        Err(e) => {
+            let err = e.utf8_error();
+            if cut && err.error_len().is_none() {
+                // the cut split a character: drop its first bytes, which
+                // leaves more than `max_bytes` bytes
+                let mut bytes = e.into_bytes();
+                bytes.truncate(err.valid_up_to());
+                String::from_utf8(bytes).map_err(|_| Fatal("the query is not valid UTF-8".into()))
+            } else {
+                Err(Fatal(format!(
+                    "the query is not valid UTF-8 (invalid byte at offset {})",
+                    err.valid_up_to()
+                )))
+            }
+        }
+    }
+}
+
+fn options_of(common: &Common, extended: bool) -> Options {
+    let mut o = Options::default().extended(extended);
+    o.limits = common.limits.limits();
+    o
 }
 
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
         Command::Parse { common } => {
-            let src = read_query(common.query)?;
+            let options = options_of(&common, false);
+            let diag = Diag::new(&common, false);
+            let src = read_query(&common, options.limits.max_input_bytes)?;
             let lang = common.lang.into();
-            match kql::parse(&src, lang, &Options::default()) {
+            match kql::parse(&src, lang, &options) {
                 Ok(ast) => {
                     let json =
                         serde_json::to_string_pretty(&ast).map_err(|e| Fatal(e.to_string()))?;
@@ -173,7 +365,22 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                     Ok(ExitCode::SUCCESS)
                 }
                 Err(errs) => {
-                    report(&errs, &src, common.error_format)?;
+                    report(&errs, &src, diag)?;
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        Command::Fmt { common } => {
+            let options = options_of(&common, false);
+            let diag = Diag::new(&common, false);
+            let src = read_query(&common, options.limits.max_input_bytes)?;
+            match kql::format(&src, common.lang.into(), &options) {
+                Ok(text) => {
+                    print_out(&text)?;
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(errs) => {
+                    report(&errs, &src, diag)?;
                     Ok(ExitCode::from(1))
                 }
             }
@@ -183,14 +390,16 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             target,
             extended,
             format,
+            deny_warnings,
         } => {
-            let src = read_query(common.query)?;
+            let options = options_of(&common, extended);
+            let diag = Diag::new(&common, deny_warnings);
+            let src = read_query(&common, options.limits.max_input_bytes)?;
             let lang: Lang = common.lang.into();
-            let options = Options::default().extended(extended);
             match kql::check(&src, lang, target.map(Target::from), &options) {
                 Ok(ir) => {
                     if !ir.warnings.is_empty() {
-                        report(&Errors(ir.warnings.clone()), &src, common.error_format)?;
+                        report(&Errors(ir.warnings.clone()), &src, diag)?;
                     }
                     match format {
                         Format::Json => {
@@ -209,10 +418,10 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                             ))?;
                         }
                     }
-                    Ok(ExitCode::SUCCESS)
+                    Ok(diag.accepted(!ir.warnings.is_empty()))
                 }
                 Err(errs) => {
-                    report(&errs, &src, common.error_format)?;
+                    report(&errs, &src, diag)?;
                     Ok(ExitCode::from(1))
                 }
             }
@@ -224,23 +433,38 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             format,
             entity_set,
             primary_key,
-        } => translate(common, target, extended, format, entity_set, primary_key),
+            deny_warnings,
+            batch,
+        } => {
+            let mut options = options_of(&common, extended);
+            options.entity_set = entity_set;
+            options.primary_key = primary_key;
+            let diag = Diag::new(&common, deny_warnings);
+            match target {
+                Some(target) if !batch => translate(&common, target, format, &options, diag),
+                _ => translate_batch(&common, &options, diag),
+            }
+        }
+        Command::Targets { format } => targets(format),
+        Command::Completions { shell } => {
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut Cli::command(), "kql", &mut out);
+            out.flush()
+                .map_err(|e| Fatal(format!("cannot write stdout: {e}")))?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
 fn translate(
-    common: Common,
+    common: &Common,
     target: TranslateTarget,
-    extended: bool,
     format: Format,
-    entity_set: Option<String>,
-    primary_key: Option<String>,
+    options: &Options,
+    diag: Diag,
 ) -> Result<ExitCode, Fatal> {
-    let src = read_query(common.query)?;
+    let src = read_query(common, options.limits.max_input_bytes)?;
     let lang: Lang = common.lang.into();
-    let mut options = Options::default().extended(extended);
-    options.entity_set = entity_set;
-    options.primary_key = primary_key;
     let single = match target {
         TranslateTarget::Salesforce => Some(Target::Salesforce),
         TranslateTarget::Dynamics => Some(Target::Dynamics),
@@ -248,19 +472,19 @@ fn translate(
         TranslateTarget::All => None,
     };
     if let Some(t) = single {
-        return match kql::translate(&src, lang, t, &options) {
+        return match kql::translate(&src, lang, t, options) {
             Ok(tr) => {
                 if !tr.warnings.is_empty() {
-                    report(&Errors(tr.warnings.clone()), &src, common.error_format)?;
+                    report(&Errors(tr.warnings.clone()), &src, diag)?;
                 }
                 match format {
                     Format::Text => print_out(&tr.request.to_string())?,
                     Format::Json => print_out(&to_json(&tr)?)?,
                 }
-                Ok(ExitCode::SUCCESS)
+                Ok(diag.accepted(!tr.warnings.is_empty()))
             }
             Err(errs) => {
-                report(&errs, &src, common.error_format)?;
+                report(&errs, &src, diag)?;
                 Ok(ExitCode::from(1))
             }
         };
@@ -269,23 +493,25 @@ fn translate(
     // `target: text` line per target. The JSON is serialised directly (never
     // through `serde_json::Value`, which would turn exact decimals into floats).
     let mut all_ok = true;
+    let mut warned = false;
     let mut json: Vec<(&'static str, Outcome)> = Vec::new();
     for &t in lang.targets() {
-        let result = kql::translate(&src, lang, t, &options);
+        let result = kql::translate(&src, lang, t, options);
         all_ok &= result.is_ok();
+        warned |= result.as_ref().is_ok_and(|tr| !tr.warnings.is_empty());
         match format {
             Format::Json => json.push((t.name(), Outcome(result))),
             Format::Text => match result {
                 Ok(tr) => {
                     if !tr.warnings.is_empty() {
                         eprint_heading(t)?;
-                        report(&Errors(tr.warnings.clone()), &src, common.error_format)?;
+                        report(&Errors(tr.warnings.clone()), &src, diag)?;
                     }
                     print_out(&format!("{t}: {}", tr.request))?;
                 }
                 Err(errs) => {
                     eprint_heading(t)?;
-                    report(&errs, &src, common.error_format)?;
+                    report(&errs, &src, diag)?;
                     print_out(&format!("{t}: rejected"))?;
                 }
             },
@@ -295,10 +521,175 @@ fn translate(
         print_out(&to_json(&ByTarget(json))?)?;
     }
     Ok(if all_ok {
-        ExitCode::SUCCESS
+        diag.accepted(warned)
     } else {
         ExitCode::from(1)
     })
+}
+
+/// `kql translate --batch`: one JSON result per NDJSON request line (see
+/// [`kql::batch`]). A bad line gives an error object and the run goes on;
+/// only an I/O failure stops it (exit 2).
+fn translate_batch(common: &Common, options: &Options, diag: Diag) -> Result<ExitCode, Fatal> {
+    let (mut reader, name) = Input::of(common).reader()?;
+    // A line holds one query of at most `max_input_bytes`, which JSON escaping
+    // makes at most 6 times longer, plus the other fields.
+    let cap = options
+        .limits
+        .max_input_bytes
+        .saturating_mul(6)
+        .saturating_add(64 * 1024);
+    let lang: Lang = common.lang.into();
+    let mut out = std::io::stdout().lock();
+    let mut buf = Vec::new();
+    let mut number = 0u64;
+    let mut warned = false;
+    loop {
+        let too_long = match next_line(&mut reader, cap, &mut buf) {
+            Ok(Some(too_long)) => too_long,
+            Ok(None) => break,
+            Err(e) => return Err(Fatal(format!("cannot read {name}: {e}"))),
+        };
+        number += 1;
+        let invalid = |msg: String| LineResult {
+            line: number,
+            id: None,
+            outcome: LineOutcome::Invalid(msg),
+        };
+        let result = if too_long {
+            Some(invalid(format!("the line is longer than {cap} bytes")))
+        } else {
+            match std::str::from_utf8(&buf) {
+                Ok(line) => kql::batch::translate_line(line, number, lang, options),
+                Err(e) => Some(invalid(format!(
+                    "the line is not valid UTF-8 (invalid byte at offset {})",
+                    e.valid_up_to()
+                ))),
+            }
+        };
+        let Some(result) = result else {
+            continue; // a blank line
+        };
+        warned |= result.has_warnings();
+        serde_json::to_writer(&mut out, &result)
+            .map_err(|e| Fatal(format!("cannot write stdout: {e}")))?;
+        out.write_all(b"\n")
+            .map_err(|e| Fatal(format!("cannot write stdout: {e}")))?;
+    }
+    out.flush()
+        .map_err(|e| Fatal(format!("cannot write stdout: {e}")))?;
+    Ok(diag.accepted(warned))
+}
+
+/// Reads one line (without its `\n` or `\r\n`) into `buf`. `Some(true)` when
+/// the line is longer than `cap` bytes: then the rest of it is skipped
+/// unread into memory. `None` at the end of the input.
+fn next_line(r: &mut dyn BufRead, cap: usize, buf: &mut Vec<u8>) -> std::io::Result<Option<bool>> {
+    buf.clear();
+    let limit = u64::try_from(cap).unwrap_or(u64::MAX).saturating_add(1);
+    let n = r.take(limit).read_until(b'\n', buf)?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+        if buf.last() == Some(&b'\r') {
+            buf.pop();
+        }
+        return Ok(Some(false));
+    }
+    if buf.len() <= cap {
+        return Ok(Some(false)); // the last line, without a newline
+    }
+    buf.clear();
+    loop {
+        let chunk = r.fill_buf()?;
+        if chunk.is_empty() {
+            break;
+        }
+        if let Some(i) = chunk.iter().position(|&b| b == b'\n') {
+            r.consume(i + 1);
+            break;
+        }
+        let n = chunk.len();
+        r.consume(n);
+    }
+    Ok(Some(true))
+}
+
+/// `kql targets`: which language compiles to which target, in which modes.
+fn targets(format: Format) -> Result<ExitCode, Fatal> {
+    const MODES: [(&str, &str); 2] = [
+        (
+            "documented",
+            "the documented subset of the language (the default)",
+        ),
+        (
+            "extended",
+            "`--extended`: also the extensions listed in grammar/subset.md",
+        ),
+    ];
+    match format {
+        Format::Text => {
+            let mut s = String::from("LANG  TARGET      MODES\n");
+            for lang in Lang::ALL {
+                for t in lang.targets() {
+                    let modes: Vec<&str> = MODES.iter().map(|m| m.0).collect();
+                    s.push_str(&format!(
+                        "{:<5} {:<11} {}\n",
+                        lang.name(),
+                        t.name(),
+                        modes.join(", ")
+                    ));
+                }
+            }
+            s.push('\n');
+            for (name, about) in MODES {
+                s.push_str(&format!("{:<11} {about}\n", format!("{name}:")));
+            }
+            print_out(s.trim_end())?;
+        }
+        Format::Json => {
+            #[derive(serde::Serialize)]
+            struct Mode {
+                name: &'static str,
+                description: &'static str,
+            }
+            #[derive(serde::Serialize)]
+            struct Pair {
+                lang: Lang,
+                target: Target,
+                modes: Vec<&'static str>,
+            }
+            #[derive(serde::Serialize)]
+            struct Targets {
+                languages: [Lang; 2],
+                targets: [Target; 3],
+                modes: Vec<Mode>,
+                pairs: Vec<Pair>,
+            }
+            let v = Targets {
+                languages: Lang::ALL,
+                targets: Target::ALL,
+                modes: MODES
+                    .iter()
+                    .map(|&(name, description)| Mode { name, description })
+                    .collect(),
+                pairs: Lang::ALL
+                    .iter()
+                    .flat_map(|&lang| {
+                        lang.targets().iter().map(move |&target| Pair {
+                            lang,
+                            target,
+                            modes: MODES.iter().map(|m| m.0).collect(),
+                        })
+                    })
+                    .collect(),
+            };
+            print_out(&to_json(&v)?)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// One target's result in `--target all --format json`: the translation, or `{"errors": […]}`.
@@ -345,17 +736,15 @@ fn print_out(s: &str) -> Result<(), Fatal> {
     writeln!(out, "{s}").map_err(|e| Fatal(format!("cannot write stdout: {e}")))
 }
 
-/// Writes diagnostics to stderr: rendered text (coloured on a terminal unless
-/// `NO_COLOR` is set) or the JSON form.
-fn report(errs: &Errors, src: &str, format: ErrorFormat) -> Result<(), Fatal> {
+/// Writes diagnostics to stderr: rendered text (coloured when `diag.color`)
+/// or the JSON form.
+fn report(errs: &Errors, src: &str, diag: Diag) -> Result<(), Fatal> {
     let mut err = std::io::stderr().lock();
-    let text = match format {
+    let text = match diag.format {
         ErrorFormat::Json => errs.to_json().to_string(),
         ErrorFormat::Human => {
             let plain = errs.render(src);
-            let color = std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::io::stderr().is_terminal();
-            if color {
+            if diag.color {
                 colorize(&plain)
             } else {
                 plain

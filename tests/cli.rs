@@ -16,12 +16,12 @@ fn kql(args: &[&str], stdin: Option<&[u8]>) -> Output {
     });
     let mut child = cmd.spawn().expect("spawn kql");
     if let Some(input) = stdin {
-        child
-            .stdin
-            .take()
-            .expect("stdin")
-            .write_all(input)
-            .expect("write stdin");
+        let written = child.stdin.take().expect("stdin").write_all(input);
+        // kql reads stdin no further than the input limit, so a longer input
+        // may meet a closed pipe
+        if let Err(e) = written {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "write stdin: {e}");
+        }
     }
     child.wait_with_output().expect("wait for kql")
 }
@@ -562,4 +562,630 @@ fn translate_entity_set_option() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("B021"), "{}", text(&out.stderr));
+}
+
+/// Runs `kql` with extra environment variables (and `NO_COLOR` only if given).
+fn kql_env(args: &[&str], env: &[(&str, &str)], stdin: Option<&[u8]>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kql"));
+    cmd.args(args)
+        .env_remove("NO_COLOR")
+        .envs(env.iter().copied())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
+    let mut child = cmd.spawn().expect("spawn kql");
+    if let Some(input) = stdin {
+        let mut w = child.stdin.take().expect("stdin");
+        let input = input.to_vec();
+        // kql may stop reading early (bounded input): a broken pipe is expected then.
+        std::thread::spawn(move || {
+            let _ = w.write_all(&input);
+        });
+    }
+    child.wait_with_output().expect("wait for kql")
+}
+
+fn temp_file(name: &str, contents: &[u8]) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("kql-cli-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join(name);
+    std::fs::write(&p, contents).expect("write temp file");
+    p
+}
+
+fn codes(stderr: &[u8]) -> Vec<String> {
+    let v: serde_json::Value = serde_json::from_slice(stderr).expect("stderr is JSON");
+    v["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["code"].as_str().unwrap_or("").to_string())
+        .collect()
+}
+
+#[test]
+fn targets_lists_languages_targets_and_modes() {
+    let out = kql(&["targets"], None);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(
+        text(&out.stdout),
+        "LANG  TARGET      MODES\n\
+         kql   salesforce  documented, extended\n\
+         kql   dynamics    documented, extended\n\
+         kql   sugarcrm    documented, extended\n\
+         dql   dynamics    documented, extended\n\
+         \n\
+         documented: the documented subset of the language (the default)\n\
+         extended:   `--extended`: also the extensions listed in grammar/subset.md\n"
+    );
+    let out = kql(&["targets", "--format", "json"], None);
+    assert_eq!(out.status.code(), Some(0));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(v["languages"], serde_json::json!(["kql", "dql"]));
+    assert_eq!(
+        v["targets"],
+        serde_json::json!(["salesforce", "dynamics", "sugarcrm"])
+    );
+    assert_eq!(v["modes"][1]["name"], "extended");
+    let pairs: Vec<(String, String)> = v["pairs"]
+        .as_array()
+        .expect("pairs")
+        .iter()
+        .map(|p| {
+            assert_eq!(p["modes"], serde_json::json!(["documented", "extended"]));
+            (p["lang"].to_string(), p["target"].to_string())
+        })
+        .collect();
+    assert_eq!(
+        pairs,
+        [
+            ("\"kql\"", "\"salesforce\""),
+            ("\"kql\"", "\"dynamics\""),
+            ("\"kql\"", "\"sugarcrm\""),
+            ("\"dql\"", "\"dynamics\"")
+        ]
+        .map(|(a, b)| (a.to_string(), b.to_string()))
+    );
+}
+
+#[test]
+fn completions_for_bash_zsh_and_fish() {
+    for (shell, marker) in [
+        ("bash", "complete -F _kql"),
+        ("zsh", "#compdef kql"),
+        ("fish", "complete -c kql"),
+    ] {
+        let out = kql(&["completions", shell], None);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let s = text(&out.stdout);
+        assert!(s.contains(marker), "{shell}: {s}");
+        for word in ["translate", "targets", "fmt", "batch", "max-input-bytes"] {
+            assert!(s.contains(word), "{shell} completion lacks {word}");
+        }
+    }
+    let out = kql(&["completions", "tcsh"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn color_flag_and_no_color() {
+    let q = "select x FROM y";
+    let red = "\x1b[1;31merror\x1b[0m[P004]";
+    // always: colour even under NO_COLOR (the flag is explicit)
+    let out = kql_env(
+        &["check", "--color", "always", q],
+        &[("NO_COLOR", "1")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).starts_with(red),
+        "{:?}",
+        text(&out.stderr)
+    );
+    // never, and auto when stderr is not a terminal (here a pipe), with NO_COLOR unset
+    for color in ["never", "auto"] {
+        let out = kql_env(&["check", "--color", color, q], &[], None);
+        assert_eq!(out.status.code(), Some(1));
+        assert!(
+            text(&out.stderr).starts_with("error[P004]"),
+            "{color}: {:?}",
+            text(&out.stderr)
+        );
+    }
+    // the JSON form is never coloured
+    let out = kql_env(
+        &["check", "--color", "always", "--error-format", "json", q],
+        &[],
+        None,
+    );
+    assert_eq!(codes(&out.stderr), ["P004"]);
+    let out = kql(&["check", "--color", "sometimes", q], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn deny_warnings_exits_1_on_any_warning() {
+    let warns = "SELECT Name AS n FROM Account";
+    let out = kql(&["check", warns], None);
+    assert_eq!(out.status.code(), Some(0));
+    let out = kql(&["check", "--deny-warnings", warns], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stdout).starts_with("ok:"),
+        "the verdict is still printed"
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains("warning[S101]"), "{err}");
+    assert!(
+        err.ends_with("kql: warnings are denied (--deny-warnings): exit 1\n"),
+        "{err}"
+    );
+    // JSON diagnostics stay one JSON document
+    let out = kql(
+        &["check", "--deny-warnings", "--error-format", "json", warns],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out.stderr), ["S101"]);
+    // no warning: success
+    let out = kql(
+        &["check", "--deny-warnings", "SELECT Name FROM Account"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0));
+    // translate, one target and all
+    let out = kql(
+        &[
+            "translate",
+            "--target",
+            "dynamics",
+            "--deny-warnings",
+            "SELECT name FROM widget",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).starts_with("widgets?$select=name"));
+    let out = kql(
+        &[
+            "translate",
+            "--target",
+            "all",
+            "--deny-warnings",
+            "SELECT name FROM widget",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = kql(
+        &[
+            "translate",
+            "--target",
+            "salesforce",
+            "--deny-warnings",
+            "SELECT name FROM widget",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn limit_flags() {
+    let json = ["--error-format", "json"];
+    let run = |extra: &[&str], q: &str| {
+        let mut args = vec!["check"];
+        args.extend(json);
+        args.extend(extra);
+        args.push(q);
+        kql(&args, None)
+    };
+    let q = "SELECT a FROM X WHERE ((a = 1)) AND b IN (1, 2, 3) AND c = 'abcd'";
+    assert_eq!(run(&[], q).status.code(), Some(0));
+    for (flag, value, code) in [
+        ("--max-input-bytes", "10", "L002"),
+        ("--max-depth", "1", "L001"),
+        ("--max-predicates", "2", "L003"),
+        ("--max-in-list", "2", "L004"),
+        ("--max-string-bytes", "3", "L005"),
+    ] {
+        let out = run(&[flag, value], q);
+        assert_eq!(out.status.code(), Some(1), "{flag}");
+        assert_eq!(codes(&out.stderr), [code], "{flag}");
+    }
+    for bad in ["0", "257", "-1", "x"] {
+        let out = run(&["--max-depth", bad], q);
+        assert_eq!(out.status.code(), Some(2), "--max-depth {bad}");
+    }
+    // the input limit can be raised above its default of 100,000 bytes
+    let long = format!("SELECT a FROM X WHERE a = '{}'", "x".repeat(150_000));
+    let out = kql(
+        &["check", "--error-format", "json", "-"],
+        Some(long.as_bytes()),
+    );
+    assert_eq!(codes(&out.stderr), ["L002"]);
+    let out = kql(
+        &[
+            "check",
+            "--max-input-bytes",
+            "200000",
+            "--max-string-bytes",
+            "200000",
+            "-",
+        ],
+        Some(long.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    // the deepest nesting the flag allows runs through every command on the
+    // main thread's stack
+    for q in [
+        format!(
+            "SELECT a FROM X WHERE {}a = 1{}",
+            "(".repeat(255),
+            ")".repeat(255)
+        ),
+        format!("SELECT a FROM X WHERE {}a = 1", "NOT ".repeat(255)),
+    ] {
+        for cmd in [
+            &["parse"][..],
+            &["fmt"][..],
+            &["check", "--extended"][..],
+            &[
+                "translate",
+                "--target",
+                "all",
+                "--extended",
+                "--format",
+                "json",
+            ][..],
+        ] {
+            let mut args = cmd.to_vec();
+            args.extend(["--max-depth", "256", q.as_str()]);
+            let out = kql(&args, None);
+            assert_eq!(out.status.code(), Some(0), "{cmd:?}: {}", text(&out.stderr));
+        }
+        let out = kql(&["check", "--error-format", "json", q.as_str()], None);
+        assert_eq!(codes(&out.stderr), ["L001"]);
+    }
+    // the help states the library's defaults
+    let help = text(&kql(&["check", "--help"], None).stdout);
+    let d = kql::Limits::default();
+    for (flag, default) in [
+        ("--max-input-bytes", d.max_input_bytes),
+        ("--max-depth", d.max_depth),
+        ("--max-predicates", d.max_predicates),
+        ("--max-in-list", d.max_in_list),
+        ("--max-string-bytes", d.max_string_bytes),
+    ] {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(flag))
+            .unwrap_or_else(|| panic!("{flag} is not in the help"));
+        assert!(line.contains(&format!("[default: {default}]")), "{line}");
+    }
+    // other commands take them too
+    let out = kql(
+        &[
+            "parse",
+            "--max-depth",
+            "1",
+            "SELECT a FROM X WHERE ((a = 1))",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let out = kql(
+        &[
+            "translate",
+            "--target",
+            "salesforce",
+            "--max-in-list",
+            "2",
+            q,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).starts_with("error[L004]"));
+}
+
+#[test]
+fn oversized_stdin_is_read_only_up_to_the_limit() {
+    // 10 MB on stdin: kql stops reading after the limit (a broken pipe for the
+    // writer) and reports L002 with the bytes it read.
+    let big = format!("SELECT a FROM X WHERE a = '{}'", "x".repeat(10_000_000));
+    let out = kql_env(
+        &["check", "--error-format", "json"],
+        &[],
+        Some(big.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let v: serde_json::Value = serde_json::from_slice(&out.stderr).expect("JSON");
+    assert_eq!(v["errors"][0]["code"], "L002");
+    let msg = v["errors"][0]["message"].as_str().expect("message");
+    assert_eq!(msg, "query is 100004 bytes, over the limit of 100000 bytes");
+    // a multi-byte character cut at the limit is still L002, not invalid UTF-8
+    for limit in ["28", "29", "30", "31"] {
+        let out = kql_env(
+            &[
+                "check",
+                "--error-format",
+                "json",
+                "--max-input-bytes",
+                limit,
+            ],
+            &[],
+            Some("SELECT a FROM X WHERE a = 'ééééé€€€'".as_bytes()),
+        );
+        assert_eq!(out.status.code(), Some(1), "{limit}: {}", text(&out.stderr));
+        assert_eq!(codes(&out.stderr), ["L002"], "{limit}");
+    }
+    // an input that ends in a split character by itself is not UTF-8, even
+    // over the limit
+    let out = kql(
+        &["check", "--max-input-bytes", "15"],
+        Some(b"SELECT a FROM X\xe2\x82"),
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(text(&out.stderr).starts_with("kql: error: the query is not valid UTF-8"));
+    // the same from a file
+    let p = temp_file("big.kql", big.as_bytes());
+    let out = kql(
+        &[
+            "check",
+            "--error-format",
+            "json",
+            "--file",
+            p.to_str().expect("path"),
+        ],
+        None,
+    );
+    assert_eq!(codes(&out.stderr), ["L002"]);
+}
+
+#[test]
+fn file_flag_reads_the_query_from_a_file() {
+    let p = temp_file("q.kql", b"SELECT Id FROM Account\n");
+    let path = p.to_str().expect("path");
+    let out = kql(&["check", "--file", path], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "ok: kql query on `Account` accepted (documented subset)\n"
+    );
+    let out = kql(
+        &["translate", "--target", "salesforce", "--file", path],
+        None,
+    );
+    assert_eq!(text(&out.stdout), "SELECT Id FROM Account\n");
+    // `--file -` is stdin
+    let out = kql(&["check", "--file", "-"], Some(b"SELECT Id FROM Account"));
+    assert_eq!(out.status.code(), Some(0));
+    // a positional argument is always query text, even when it names a file
+    let out = kql(&["check", "--error-format", "json", path], None);
+    assert_eq!(out.status.code(), Some(1));
+    // usage and I/O errors
+    let out = kql(&["check", "--file", path, "SELECT a FROM b"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let out = kql(&["check", "--file", "/nonexistent/kql/query.kql"], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("kql: error: cannot read /nonexistent/kql/query.kql"),
+        "{}",
+        text(&out.stderr)
+    );
+    let bad = temp_file("bad.kql", b"SELECT a FROM X WHERE a = '\xff'");
+    let out = kql(&["check", "--file", bad.to_str().expect("path")], None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).starts_with("kql: error: the query is not valid UTF-8"));
+}
+
+#[test]
+fn fmt_prints_the_canonical_query() {
+    let out = kql(
+        &[
+            "fmt",
+            "SELECT a,b  FROM X WHERE (a=1 AND b='x''y') OR NOT (c LIKE '%z%') ORDER BY a DESC LIMIT 5",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let canonical =
+        "SELECT a, b FROM X WHERE a = 1 AND b = 'x''y' OR NOT c LIKE '%z%' ORDER BY a DESC LIMIT 5\n";
+    assert_eq!(text(&out.stdout), canonical);
+    assert!(out.stderr.is_empty());
+    // canonical text is a fixed point, from stdin and from a file
+    let out = kql(&["fmt"], Some(canonical.as_bytes()));
+    assert_eq!(text(&out.stdout), canonical);
+    let p = temp_file("fmt.kql", canonical.as_bytes());
+    let out = kql(&["fmt", "--file", p.to_str().expect("path")], None);
+    assert_eq!(text(&out.stdout), canonical);
+    // syntax only: fmt prints what parses even outside the subset
+    let out = kql(&["fmt", "SELECT COUNT( * ) FROM Leads"], None);
+    assert_eq!(text(&out.stdout), "SELECT COUNT(*) FROM Leads\n");
+    // a syntax error is reported like the other commands do
+    let out = kql(&["fmt", "--error-format", "json", "SELECT FROM"], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    assert_eq!(codes(&out.stderr), ["P001"]);
+}
+
+#[test]
+fn fmt_repairs_keyword_case_and_check_reports_every_wrong_case_keyword() {
+    let lower = "select Id from Account where not Name like 'A%' order by Name desc limit 5";
+    let out = kql(&["fmt", lower], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "SELECT Id FROM Account WHERE NOT Name LIKE 'A%' ORDER BY Name DESC LIMIT 5\n"
+    );
+    // check: one run names every keyword to fix
+    let out = kql(&["check", "--error-format", "json", lower], None);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out.stderr), ["P004"; 9]);
+    // fmt still fails on another syntax error, after the keywords it repaired
+    let out = kql(
+        &["fmt", "--error-format", "json", "select a from X where"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out.stderr), ["P004", "P004", "P004", "P001"]);
+}
+
+#[test]
+fn batch_translates_ndjson_lines() {
+    let input = concat!(
+        r#"{"id":1,"query":"SELECT Id FROM Account WHERE Name = 'O''Brien'","target":"salesforce"}"#,
+        "\n\n   \n",
+        r#"{"id":"two","query":"SELECT a FROM X WHERE NOT (a = 1)","target":"sugarcrm"}"#,
+        "\r\n",
+        r#"{"id":{"k":[1,2.50]},"query":"SELECT a FROM X WHERE NOT (a = 1)","target":"sugarcrm","extended":true}"#,
+        "\n",
+        "not json\n",
+        r#"{"id":5,"query":"SELECT a FROM b","target":"oracle"}"#,
+        "\n",
+        r#"{"id":6,"target":"salesforce"}"#,
+        "\n",
+        r#"{"query":"SELECT name FROM account","target":"dynamics","lang":"dql"}"#,
+    );
+    let out = kql(&["translate", "--batch"], Some(input.as_bytes()));
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 7, "{stdout}");
+    assert_eq!(
+        lines[0],
+        r#"{"line":1,"id":1,"target":"salesforce","soql":"SELECT Id FROM Account WHERE Name = 'O\\'Brien'","warnings":[]}"#
+    );
+    let v: Vec<serde_json::Value> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(v[1]["line"], 4);
+    assert_eq!(v[1]["id"], "two");
+    assert_eq!(v[1]["target"], "sugarcrm");
+    assert_eq!(v[1]["errors"][0]["code"], "S018");
+    // the id is echoed exactly as written
+    assert!(lines[2]
+        .starts_with(r#"{"line":5,"id":{"k":[1,2.50]},"target":"sugarcrm","module":"X","body":"#));
+    assert_eq!(v[3]["line"], 6);
+    assert_eq!(v[3]["id"], serde_json::Value::Null);
+    assert!(v[3]["error"]
+        .as_str()
+        .expect("error")
+        .starts_with("not a valid request"));
+    assert_eq!(v[4]["id"], 5);
+    assert_eq!(
+        v[4]["error"],
+        "unknown target `oracle` (expected salesforce, dynamics or sugarcrm)"
+    );
+    assert_eq!(v[5]["error"], "missing field `query`");
+    assert_eq!(v[6]["entity_set"], "accounts");
+    // a translated line is the `--format json` object plus `line` and `id`
+    let single = kql(
+        &[
+            "translate",
+            "--target",
+            "dynamics",
+            "--lang",
+            "dql",
+            "--format",
+            "json",
+            "SELECT name FROM account",
+        ],
+        None,
+    );
+    let mut expected: serde_json::Value = serde_json::from_slice(&single.stdout).expect("JSON");
+    expected["line"] = 9.into();
+    expected["id"] = serde_json::Value::Null;
+    assert_eq!(v[6], expected);
+}
+
+#[test]
+fn batch_flags_defaults_and_bad_input() {
+    // --lang and --extended are the defaults of each line; --file reads the batch
+    let q = r#"{"query":"SELECT * FROM account WHERE statecode IN (0, 1)","target":"dynamics"}"#;
+    let p = temp_file("batch.ndjson", format!("{q}\n").as_bytes());
+    let path = p.to_str().expect("path");
+    let out = kql(
+        &["translate", "--batch", "--lang", "dql", "--file", path],
+        None,
+    );
+    assert!(
+        text(&out.stdout).contains(r#""errors":[{"code":"S019""#),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = kql(
+        &[
+            "translate",
+            "--batch",
+            "--lang",
+            "dql",
+            "--extended",
+            "--file",
+            path,
+        ],
+        None,
+    );
+    assert!(
+        text(&out.stdout).contains(r#""entity_set":"accounts""#),
+        "{}",
+        text(&out.stdout)
+    );
+    // invalid UTF-8 and over-long lines give error objects and the run goes on
+    let mut input =
+        b"{\"query\":\"SELECT a FROM b WHERE a = '\xff'\",\"target\":\"salesforce\"}\n".to_vec();
+    input.extend(
+        format!(
+            "{{\"query\":\"{}\",\"target\":\"salesforce\"}}\n",
+            "x".repeat(70_000)
+        )
+        .bytes(),
+    );
+    input.extend(br#"{"query":"SELECT a FROM b","target":"salesforce"}"#);
+    let out = kql(
+        &["translate", "--batch", "--max-input-bytes", "20"],
+        Some(&input),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let v: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(v.len(), 3, "{stdout}");
+    assert!(v[0]["error"]
+        .as_str()
+        .expect("error")
+        .starts_with("the line is not valid UTF-8"));
+    assert_eq!(v[1]["error"], "the line is longer than 65656 bytes");
+    assert_eq!(v[2]["line"], 3);
+    assert_eq!(v[2]["soql"], "SELECT a FROM b");
+    // --deny-warnings: exit 1 when a line warned
+    let warn = br#"{"query":"SELECT name FROM widget","target":"dynamics"}"#;
+    let out = kql(&["translate", "--batch", "--deny-warnings"], Some(warn));
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(text(&out.stdout).lines().count(), 1);
+    let out = kql(&["translate", "--batch"], Some(warn));
+    assert_eq!(out.status.code(), Some(0));
+    // usage errors: a target or a query beside --batch
+    for args in [
+        &["translate", "--batch", "--target", "salesforce"][..],
+        &["translate", "--batch", "SELECT a FROM b"][..],
+        &["translate", "--batch", "--format", "json"][..],
+    ] {
+        let out = kql(args, Some(b""));
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+    }
+    // an empty batch is a success with no output
+    let out = kql(&["translate", "--batch"], Some(b""));
+    assert_eq!(out.status.code(), Some(0));
+    assert!(out.stdout.is_empty());
 }

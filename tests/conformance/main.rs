@@ -1203,7 +1203,7 @@ fn run_target(target: Target) {
             }
             let _ = writeln!(
                 std::io::stdout(),
-                "conformance[{target}]: SKIPPED (oracles missing; see above)"
+                "conformance[{target}]: SKIPPED the oracle checks (oracles missing: run `bash .ci/oracles.sh`)"
             );
             return;
         }

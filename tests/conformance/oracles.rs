@@ -30,12 +30,14 @@ pub fn in_ci() -> bool {
     std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false" && v != "0")
 }
 
-/// Finds the oracles (`KQL_ORACLES_DIR`, default `<repo>/.oracles`). Under
-/// `CI=true` a missing oracle fails the test; otherwise it is reported loudly
-/// and `None` is returned.
-pub fn find() -> Option<Oracles> {
-    let dir =
-        std::env::var_os("KQL_ORACLES_DIR").map_or_else(|| repo().join(".oracles"), PathBuf::from);
+/// Where the oracles are installed: `KQL_ORACLES_DIR`, default `<repo>/.oracles`.
+pub fn dir() -> PathBuf {
+    std::env::var_os("KQL_ORACLES_DIR").map_or_else(|| repo().join(".oracles"), PathBuf::from)
+}
+
+/// What of the oracle installation is missing (empty when complete).
+pub fn missing() -> Vec<String> {
+    let dir = dir();
     let node_modules = dir.join("node_modules");
     let python = dir.join("venv/bin/python");
     let mut missing = Vec::new();
@@ -55,10 +57,19 @@ pub fn find() -> Option<Oracles> {
     if !python.is_file() {
         missing.push(format!("python venv {}", python.display()));
     }
+    missing
+}
+
+/// Finds the oracles (see [`dir`]). Under `CI=true` a missing oracle fails
+/// the test; otherwise it is reported loudly and `None` is returned (and
+/// `tests/skipped.rs` prints a `SKIPPED:` line that plain `cargo test` shows).
+pub fn find() -> Option<Oracles> {
+    let missing = missing();
     if missing.is_empty() {
+        let dir = dir();
         return Some(Oracles {
-            node_modules,
-            python,
+            node_modules: dir.join("node_modules"),
+            python: dir.join("venv/bin/python"),
         });
     }
     let msg = format!(

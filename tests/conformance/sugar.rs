@@ -1,8 +1,12 @@
 //! A SugarCRM stand-in: an evaluator of `POST /rest/v11/<Module>/filter` request
-//! bodies over in-memory records, implementing the server semantics that
-//! `shared/research/sugarcrm-filter.md` §2–§4 and §6 read out of Sugar 13's
-//! source (FilterApi, SugarQuery's Where/Doctrine compiler, DBManager), and a
-//! validator of the request shape (§8, rules 1–11).
+//! bodies over in-memory records, implementing the server semantics that the
+//! project's SugarCRM filter research notes (§ below; not published with this
+//! repository) §2–§4 and §6 read out of Sugar 13's source (FilterApi,
+//! SugarQuery's Where/Doctrine compiler, DBManager; a public copy:
+//! <https://github.com/mikesugarcrm/sugar_13>, commit `cf884f3`) and the filter
+//! API documentation
+//! (<https://support.sugarcrm.com/documentation/sugar_developer/sugar_developer_guide_14.0/integration/web_services/rest_api/endpoints/modulefilter_post/>),
+//! and a validator of the request shape (§8, rules 1–11).
 //!
 //! It is written from the research notes alone and shares no code with
 //! `src/backend/sugar.rs` or with `kql::eval`: it is the oracle the backend's
