@@ -2,8 +2,11 @@
 //! (`SELECT … FROM … [WHERE …] [ORDER BY …] [LIMIT n] [OFFSET m]`).
 //!
 //! Every problem found is reported (not just the first), each naming the
-//! target and the construct. Sources are the rows of the SOQL research notes
-//! (`research/soql.md`, Part A: "A.1 row N", "A.2", "A.3").
+//! target and the construct. Sources: Salesforce's SOQL reference
+//! (<https://developer.salesforce.com/docs/platform/salesforce-soql-sosl/guide/sforce-api-calls-soql-select.md>),
+//! as collected in the project's SOQL research notes (not published with
+//! this repository; cited below as "A.1 row N", "A.2", "A.3", and by the
+//! rulings R32–R62 in `grammar/decisions.md`).
 //!
 //! # Rules
 //!
@@ -1228,7 +1231,7 @@ mod tests {
         }
     }
 
-    // ---- research/soql.md A.3, "KQL → SOQL, one example per construct" ----
+    // ---- the SOQL notes' A.3, "KQL → SOQL, one example per construct" ----
 
     #[test]
     fn research_a3_examples() {

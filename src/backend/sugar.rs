@@ -1,8 +1,11 @@
 //! Backend for SugarCRM: [`ir::Query`] → [`SugarRequest`], the module and
 //! the JSON body of `POST /rest/v11/<Module>/filter`.
 //!
-//! Sources: the SugarCRM filter research (`research/sugarcrm-filter.md`,
-//! cited as §n) and the Sugar 13 server code it names (FA13 `FilterApi.php`,
+//! Sources: the SugarCRM filter API
+//! (<https://support.sugarcrm.com/documentation/sugar_developer/sugar_developer_guide_14.0/integration/web_services/rest_api/endpoints/modulefilter_post/>),
+//! as collected in the project's SugarCRM research notes (not published
+//! with this repository; cited as §n), and the Sugar 13 server code they
+//! name (a public copy: <https://github.com/mikesugarcrm/sugar_13>; FA13 `FilterApi.php`,
 //! WHERE13 `SugarQuery/Builder/Where.php`, TD13 `TimeDate.php`, DT13
 //! `SugarFieldDatetime.php`).
 //!
