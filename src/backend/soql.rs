@@ -790,7 +790,9 @@ impl Lowerer {
         };
         self.out.push('\'');
         let body_start = self.out.len();
-        self.out.push_str(lead);
+        if !lead.is_empty() {
+            self.out.push_str(lead);
+        }
         if let Err(c) = escape_into(&mut self.out, text, like) {
             self.errors.push(
                 Error::new(
@@ -802,7 +804,9 @@ impl Lowerer {
             );
             return;
         }
-        self.out.push_str(trail);
+        if !trail.is_empty() {
+            self.out.push_str(trail);
+        }
         let max = self.max_string_chars;
         if self.out.len() - body_start > max {
             let n = utf16_len(self.out.get(body_start..).unwrap_or(""));
@@ -835,8 +839,11 @@ fn escape_into(out: &mut String, s: &str, like: bool) -> Result<(), char> {
                 || (like && matches!(b, b'%' | b'_'))
         })
         .unwrap_or(s.len());
-    out.push_str(&s[..plain]);
-    let s = &s[plain..];
+    let (head, s) = s.split_at(plain);
+    out.push_str(head);
+    if s.is_empty() {
+        return Ok(());
+    }
     let mut run = 0;
     for (i, c) in s.char_indices() {
         let rep = match c {
