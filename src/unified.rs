@@ -29,7 +29,7 @@ use std::sync::OnceLock;
 use serde::Deserialize;
 
 use crate::ast::{self, Expr, Ident, SelectItem, TableSource};
-use crate::error::{Code, Error, Errors};
+use crate::error::{one_line, Code, Error, Errors};
 use crate::span::Span;
 use crate::Target;
 
@@ -251,7 +251,7 @@ impl Resolver {
                 Error::new(
                     Code::UnifiedUnknownType,
                     name.span,
-                    format!("`{}` is not a unified object type", name.name),
+                    format!("`{}` is not a unified object type", one_line(&name.name)),
                 )
                 .with_help(help),
             );
@@ -430,13 +430,17 @@ impl Resolver {
                 format!("relations of `{tn}`: {}", rels.join(", "))
             };
             return Err(relation_err(
-                format!("`{rel}` in `{whole}` is not a unified relation of `{tn}`"),
+                format!(
+                    "`{}` in `{}` is not a unified relation of `{tn}`",
+                    one_line(rel),
+                    one_line(whole)
+                ),
                 help,
             ));
         };
         if rest.contains('.') {
             return Err(relation_err(
-                format!("`{whole}` goes through more than one relation"),
+                format!("`{}` goes through more than one relation", one_line(whole)),
                 "a unified path is `relation.field`, one level deep".into(),
             ));
         }
@@ -480,7 +484,7 @@ fn unknown_field(name: &str, tn: &str, td: &TypeDef, span: Span) -> Error {
     Error::new(
         Code::UnifiedUnknownField,
         span,
-        format!("`{name}` is not a unified field of `{tn}`"),
+        format!("`{}` is not a unified field of `{tn}`", one_line(name)),
     )
     .with_help(help)
 }

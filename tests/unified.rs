@@ -513,3 +513,128 @@ fn check_without_a_target_keeps_unified_names() {
     .unwrap();
     assert_eq!(ir.object.name, "contact");
 }
+
+mod generated {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Names a unified query may hold: real ones, near misses, paths,
+    /// metadata, raw names, and text that is no name at all.
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            prop::sample::select(vec![
+                "id",
+                "name",
+                "owner",
+                "created",
+                "modified",
+                "email",
+                "account",
+                "campaign",
+                "account.name",
+                "campaign.name",
+                "account.owner.name",
+                "owner.name",
+                "billing_address",
+                "mailing_address",
+                "address",
+                "middle_name",
+                "type",
+                "raw",
+                "Name",
+                "nme",
+                "stage_name",
+                "subject",
+                "x.y",
+                "a.b.c",
+            ])
+            .prop_map(String::from),
+            "[a-z_]{1,12}(\\.[a-z_]{1,8}){0,2}",
+        ]
+    }
+
+    fn item() -> impl Strategy<Value = String> {
+        prop_oneof![
+            word(),
+            word().prop_map(|w| format!("'{w}'")),
+            "'[^']{0,8}'",
+            Just("1".to_string()),
+            Just("TRUE".to_string()),
+            Just("NULL".to_string()),
+            word().prop_map(|w| format!("COUNT({w})")),
+        ]
+    }
+
+    fn query() -> impl Strategy<Value = String> {
+        (
+            prop::collection::vec(item(), 1..4),
+            prop::sample::select(vec![
+                "account",
+                "contact",
+                "lead",
+                "opportunity",
+                "campaign",
+                "task",
+                "Account",
+                "acount",
+                "x.y",
+            ]),
+            prop::collection::vec(
+                (word(), prop::sample::select(vec!["=", "!=", "<", ">="])),
+                0..3,
+            ),
+            prop::option::of(word()),
+        )
+            .prop_map(|(items, from, preds, order)| {
+                let mut q = format!("SELECT {} FROM {from}", items.join(", "));
+                if !preds.is_empty() {
+                    let conds: Vec<String> = preds
+                        .iter()
+                        .map(|(w, op)| format!("{w} {op} 'v'"))
+                        .collect();
+                    q.push_str(&format!(" WHERE {}", conds.join(" OR ")));
+                }
+                if let Some(o) = order {
+                    q.push_str(&format!(" ORDER BY {o}"));
+                }
+                q
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn unified_names_never_panic_and_point_inside_the_query(src in query()) {
+            let mut targets = vec![None];
+            targets.extend(Target::ALL.map(Some));
+            for target in targets {
+                let result = match target {
+                    Some(t) => translate(&src, Lang::Kql, t, &unified()).map(|t| t.warnings),
+                    None => check(&src, Lang::Kql, None, &unified()).map(|q| q.warnings),
+                };
+                let diags = match result {
+                    Ok(w) => w,
+                    Err(e) => {
+                        prop_assert!(e.has_errors());
+                        e.0
+                    }
+                };
+                for d in &diags {
+                    prop_assert!(d.span.start <= d.span.end && d.span.end <= src.len(), "{src}: {d:?}");
+                    prop_assert!(d.line.is_some(), "{src}: {d:?}");
+                    prop_assert!(!d.message.contains('\n'), "{src}: {d:?}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn a_literal_with_a_newline_keeps_the_message_on_one_line() {
+    let src = "SELECT 'a\nb' FROM account";
+    let e = check(src, Lang::Kql, Some(SF), &unified()).unwrap_err();
+    assert_eq!(codes(&e), ["U002"]);
+    assert_eq!(
+        e.0[0].message,
+        "`a\\nb` is not a unified field of `account`"
+    );
+}
