@@ -11,7 +11,9 @@
 //!         Display)              typed literals, all errors)   literal escaped)
 //! ```
 //!
-//! One public function per arrow: [`parse`], [`validate`], [`lower`];
+//! One public function per arrow: [`parse`], [`validate`], [`lower`]
+//! (and [`unified::resolve`], which maps unified names between the first
+//! two when [`Options::names`] is [`Names::Unified`]);
 //! [`check`] chains the first two and [`translate`] all three. Every rejection is an [`Error`] with a stable [`Code`], a byte
 //! [`Span`], a one-line message and often a help line. The library never
 //! prints and never panics on any input.
