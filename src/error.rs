@@ -26,7 +26,7 @@ pub enum Severity {
 macro_rules! codes {
     ($( $(#[doc = $doc:literal])* $variant:ident = $code:literal, $sev:ident; )*) => {
         /// Stable diagnostic codes. `P…` syntax, `S…` documented-subset
-        /// rules, `B…` backend (target) limits, `L…` resource limits.
+        /// rules, `B…` backend (target) limits, `U…` unified names, `L…` resource limits.
         /// A code is never reused for another meaning.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         #[non_exhaustive]
@@ -204,6 +204,20 @@ codes! {
     SugarNumberInOr = "B051", Warning;
     /// a date-only value: on a datetime field sugarcrm does not compare it with midnight UTC
     SugarDateOnly = "B052", Warning;
+
+    // ---- unified names: U001–U019 (src/unified.rs, `--names unified`) ----
+    /// unified names: the `FROM` name is not a unified object type (`account`, `contact`, `lead`, `opportunity`, `campaign`, `task`)
+    UnifiedUnknownType = "U001", Error;
+    /// unified names: a name that is not a unified field of the object type
+    UnifiedUnknownField = "U002", Error;
+    /// unified names: the unified field has no raw field on the target
+    UnifiedUnmapped = "U003", Error;
+    /// unified names: a compound field (an address) in `WHERE` or `ORDER BY`
+    UnifiedCompound = "U004", Error;
+    /// unified names: a dotted path that is not `relation.field` of a relation the target has
+    UnifiedRelation = "U005", Error;
+    /// unified names: `type`, `raw`, `api` or `href`, which describe the unified response and are not stored fields
+    UnifiedMetadata = "U006", Error;
 
     /// the nesting depth limit was reached
     TooDeep = "L001", Error;
@@ -862,7 +876,7 @@ mod tests {
             let s = c.as_str();
             assert!(seen.insert(s), "duplicate code {s}");
             assert_eq!(s.len(), 4);
-            assert!(matches!(&s[..1], "P" | "S" | "B" | "L" | "X"), "{s}");
+            assert!(matches!(&s[..1], "P" | "S" | "B" | "U" | "L" | "X"), "{s}");
             assert!(!c.description().is_empty());
         }
     }

@@ -506,6 +506,20 @@ impl<T> SmallList<T> {
             SmallList::Many(v) => v,
         }
     }
+
+    /// The items as a mutable slice.
+    pub fn as_mut_slice(&mut self) -> &mut [T] {
+        match self {
+            SmallList::One(item) => std::slice::from_mut(item),
+            SmallList::Many(v) => v,
+        }
+    }
+}
+
+impl<T> std::ops::DerefMut for SmallList<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.as_mut_slice()
+    }
 }
 
 impl<T> Extend<T> for SmallList<T> {

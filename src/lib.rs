@@ -11,7 +11,9 @@
 //!         Display)              typed literals, all errors)   literal escaped)
 //! ```
 //!
-//! One public function per arrow: [`parse`], [`validate`], [`lower`];
+//! One public function per arrow: [`parse`], [`validate`], [`lower`]
+//! (and [`unified::resolve`], which maps unified names between the first
+//! two when [`Options::names`] is [`Names::Unified`]);
 //! [`check`] chains the first two and [`translate`] all three. Every rejection is an [`Error`] with a stable [`Code`], a byte
 //! [`Span`], a one-line message and often a help line. The library never
 //! prints and never panics on any input.
@@ -50,11 +52,12 @@ pub mod options;
 pub mod oracle;
 mod parser;
 pub mod span;
+pub mod unified;
 mod validate;
 
 pub use backend::{Request, Translation};
 pub use error::{Code, Error, Errors, Severity};
-pub use options::{Lang, Limits, Options, Target};
+pub use options::{Lang, Limits, Names, Options, Target};
 pub use parser::KEYWORDS;
 pub use span::Span;
 
@@ -112,7 +115,8 @@ pub fn validate<'a>(
     validate::validate(ast, lang, target, options)
 }
 
-/// [`parse`] then [`validate`]; every diagnostic, warnings included, is
+/// [`parse`] then [`validate`] (with [`Names::Unified`], the names are
+/// mapped by [`unified::resolve`] between them); every diagnostic, warnings included, is
 /// located in `src` ([`Error::line`], [`Error::column`]).
 pub fn check<'a>(
     src: &'a str,
@@ -121,7 +125,13 @@ pub fn check<'a>(
     options: &Options,
 ) -> Result<ir::Query<'a>, Errors> {
     let ast = parse(src, lang, options)?;
-    match validate(&ast, lang, target, options) {
+    let validated = match options.names {
+        Names::Raw => validate(&ast, lang, target, options),
+        Names::Unified => {
+            unified::resolve_then(ast, target, |ast| validate(ast, lang, target, options))
+        }
+    };
+    match validated {
         Ok(mut ir) => {
             error::locate(src, &mut ir.warnings);
             Ok(ir)
@@ -150,7 +160,8 @@ pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Tra
     })
 }
 
-/// The whole pipeline: [`parse`] → [`validate`] (for `target`) → [`lower`];
+/// The whole pipeline: [`parse`] → ([`unified::resolve`] with
+/// [`Names::Unified`]) → [`validate`] (for `target`) → [`lower`];
 /// every diagnostic, warnings included, is located in `src`.
 ///
 /// ```
@@ -167,12 +178,19 @@ pub fn translate(
 ) -> Result<Translation, Errors> {
     // The tree is dropped before lowering: the IR borrows the text, not the
     // tree, so the backend works with less memory in play.
-    let ir = validate(&parse(src, lang, options)?, lang, Some(target), options).map_err(
-        |mut errs| {
-            errs.locate(src);
-            errs
-        },
-    )?;
+    let validated = {
+        let ast = parse(src, lang, options)?;
+        match options.names {
+            Names::Raw => validate(&ast, lang, Some(target), options),
+            Names::Unified => unified::resolve_then(ast, Some(target), |ast| {
+                validate(ast, lang, Some(target), options)
+            }),
+        }
+    };
+    let ir = validated.map_err(|mut errs| {
+        errs.locate(src);
+        errs
+    })?;
     match lower(&ir, target, options) {
         Ok(mut t) => {
             error::locate(src, &mut t.warnings);

@@ -11,7 +11,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 use kql::batch::{LineOutcome, LineResult};
-use kql::{Errors, Lang, Limits, Options, Target};
+use kql::{Errors, Lang, Limits, Names, Options, Target};
 
 #[derive(Parser)]
 #[command(
@@ -41,6 +41,10 @@ enum Command {
         /// Accept the extensions listed in grammar/subset.md.
         #[arg(long)]
         extended: bool,
+        /// `raw`: each CRM's own names; `unified`: the unified object types
+        /// and fields (`account`, `name`, `created`, …), mapped per target.
+        #[arg(long, value_enum, default_value_t = NamesArg::Raw)]
+        names: NamesArg,
         /// `text` prints a one-line verdict, `json` the validated query.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -59,6 +63,11 @@ enum Command {
         /// the default of each line's `extended`).
         #[arg(long)]
         extended: bool,
+        /// `raw`: each CRM's own names; `unified`: the unified object types
+        /// and fields (`account`, `name`, `created`, …), mapped per target
+        /// (with `--batch`: for every line).
+        #[arg(long, value_enum, default_value_t = NamesArg::Raw)]
+        names: NamesArg,
         /// `text`: the SOQL statement, the decoded OData `entity_set?query`, or the
         /// SugarCRM body JSON. `json`: the full request object (see README).
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -161,6 +170,21 @@ impl LimitArgs {
             max_in_list: n(self.max_in_list, d.max_in_list),
             max_string_bytes: n(self.max_string_bytes, d.max_string_bytes),
             ..d
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum NamesArg {
+    Raw,
+    Unified,
+}
+
+impl From<NamesArg> for Names {
+    fn from(n: NamesArg) -> Names {
+        match n {
+            NamesArg::Raw => Names::Raw,
+            NamesArg::Unified => Names::Unified,
         }
     }
 }
@@ -389,10 +413,12 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             common,
             target,
             extended,
+            names,
             format,
             deny_warnings,
         } => {
-            let options = options_of(&common, extended);
+            let mut options = options_of(&common, extended);
+            options.names = names.into();
             let diag = Diag::new(&common, deny_warnings);
             let src = read_query(&common, options.limits.max_input_bytes)?;
             let lang: Lang = common.lang.into();
@@ -430,6 +456,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             common,
             target,
             extended,
+            names,
             format,
             entity_set,
             primary_key,
@@ -437,6 +464,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             batch,
         } => {
             let mut options = options_of(&common, extended);
+            options.names = names.into();
             options.entity_set = entity_set;
             options.primary_key = primary_key;
             let diag = Diag::new(&common, deny_warnings);

@@ -6,7 +6,7 @@
 use std::fmt;
 use std::str::FromStr;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::backend;
 
@@ -104,6 +104,48 @@ impl FromStr for Target {
     }
 }
 
+/// Which names a query is written with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Names {
+    /// Each CRM's own object and field names, passed through as written (the default).
+    #[default]
+    Raw,
+    /// The specification's unified object types and fields (`account`,
+    /// `name`, `created`, …), mapped to the target's raw names before
+    /// validation (see [`crate::unified`]).
+    Unified,
+}
+
+impl Names {
+    /// `"raw"` or `"unified"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Names::Raw => "raw",
+            Names::Unified => "unified",
+        }
+    }
+}
+
+impl fmt::Display for Names {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Names {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "raw" => Ok(Names::Raw),
+            "unified" => Ok(Names::Unified),
+            _ => Err(format!(
+                "unknown names mode `{s}` (expected raw or unified)"
+            )),
+        }
+    }
+}
+
 /// Resource limits. Each violation is an `L…` error that names the limit.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Limits {
@@ -188,6 +230,8 @@ pub struct Options {
     /// Dynamics: the primary key appended to `$orderby` for stable paging,
     /// overriding the built-in map (e.g. `Some("systemuserid")`).
     pub primary_key: Option<String>,
+    /// Raw names (the default) or unified names (`--names unified`).
+    pub names: Names,
 }
 
 impl Options {

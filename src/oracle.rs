@@ -2,12 +2,12 @@
 //! `cargo test` over `fuzz/regressions/` and the corpus. Not a stable API.
 //!
 //! - [`check_parse`]: whatever parses prints back and re-parses to an equal tree.
-//! - [`check_translate`]: every language × target × mode: no panic, every
+//! - [`check_translate`]: every language × target × mode × names mode: no panic, every
 //!   diagnostic span inside the input on char boundaries, and every success
 //!   well formed (SOQL and OData literals balanced, SugarCRM body valid JSON
 //!   of the documented shape).
 
-use crate::{parse, translate, Errors, Lang, Options, Target};
+use crate::{parse, translate, Errors, Lang, Names, Options, Target};
 
 /// Every invariant on one input: [`check_parse`] then [`check_translate`].
 pub fn check_input(data: &[u8]) -> Result<(), String> {
@@ -42,12 +42,21 @@ pub fn check_parse(src: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Translates to every target of both languages in both modes.
+/// Translates to every target of both languages in both modes, with raw
+/// and with unified names.
 pub fn check_translate(src: &str) -> Result<(), String> {
     for lang in Lang::ALL {
         for target in Target::ALL {
-            for extended in [false, true] {
-                let opts = Options::default().extended(extended);
+            for (extended, names) in [
+                (false, Names::Raw),
+                (true, Names::Raw),
+                (false, Names::Unified),
+                (true, Names::Unified),
+            ] {
+                let opts = Options {
+                    names,
+                    ..Options::default().extended(extended)
+                };
                 match translate(src, lang, target, &opts) {
                     Ok(t) => {
                         diagnostics_ok(src, &Errors(t.warnings.clone()))?;

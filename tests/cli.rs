@@ -1189,3 +1189,126 @@ fn batch_flags_defaults_and_bad_input() {
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn names_unified_translates_for_every_target() {
+    let q = "SELECT name, created FROM account WHERE modified >= '2024-01-01T00:00:00Z' ORDER BY name LIMIT 10";
+    let out = kql(
+        &["translate", "--names", "unified", "--target", "all", q],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        concat!(
+            "salesforce: SELECT Name, CreatedDate FROM Account WHERE LastModifiedDate >= 2024-01-01T00:00:00Z ORDER BY Name, Id LIMIT 10\n",
+            "dynamics: accounts?$select=name,createdon&$filter=modifiedon ge 2024-01-01T00:00:00Z&$orderby=name asc,accountid asc&$top=10\n",
+            r#"sugarcrm: {"filter":[{"date_modified":{"$gte":"2024-01-01T00:00:00+00:00"}}],"fields":"name,date_entered","order_by":"name:asc","max_num":10}"#,
+            "\n"
+        )
+    );
+    // `--names raw` is the default: the same text passes through unmapped
+    for args in [
+        &[
+            "translate",
+            "--target",
+            "salesforce",
+            "SELECT name FROM account",
+        ][..],
+        &[
+            "translate",
+            "--names",
+            "raw",
+            "--target",
+            "salesforce",
+            "SELECT name FROM account",
+        ],
+    ] {
+        let out = kql(args, None);
+        assert_eq!(out.status.code(), Some(0));
+        assert_eq!(text(&out.stdout), "SELECT name FROM account\n");
+    }
+}
+
+#[test]
+fn names_unified_errors_exit_1_with_codes() {
+    let out = kql(
+        &[
+            "check",
+            "--names",
+            "unified",
+            "--target",
+            "sugarcrm",
+            "SELECT nme FROM contact",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+    let err = text(&out.stderr);
+    assert!(
+        err.starts_with("error[U002]: `nme` is not a unified field of `contact`\n --> 1:8\n"),
+        "{err}"
+    );
+    assert!(err.contains("= help: did you mean `name`?"), "{err}");
+    // a field one target lacks: that target is rejected, the others translate
+    let out = kql(
+        &[
+            "translate",
+            "--names",
+            "unified",
+            "--target",
+            "all",
+            "--error-format",
+            "json",
+            "SELECT middle_name FROM contact",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        text(&out.stdout),
+        "salesforce: rejected\ndynamics: contacts?$select=middlename\nsugarcrm: rejected\n"
+    );
+    let err = text(&out.stderr);
+    assert!(err.contains(r#""code":"U003","severity":"error","message":"unified field `middle_name` of `contact` has no raw field on salesforce","span":{"start":7,"end":18},"line":1,"column":8"#), "{err}");
+    // check without a target checks the names and keeps them unified
+    let out = kql(
+        &["check", "--names", "unified", "SELECT name FROM account"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "ok: kql query on `account` accepted (documented subset)\n"
+    );
+    let out = kql(&["check", "--names", "both", "SELECT a FROM b"], None);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn names_unified_applies_to_every_batch_line() {
+    let input = concat!(
+        r#"{"id":1,"query":"SELECT subject FROM task","target":"sugarcrm"}"#,
+        "\n",
+        r#"{"id":2,"query":"SELECT subject FROM task","target":"dynamics"}"#,
+        "\n",
+        r#"{"id":3,"query":"SELECT subject FROM tasks","target":"salesforce"}"#,
+        "\n",
+    );
+    let out = kql(
+        &["translate", "--batch", "--names", "unified"],
+        Some(input.as_bytes()),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let v: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("JSON line"))
+        .collect();
+    assert_eq!(v[0]["module"], "Tasks");
+    assert_eq!(v[0]["body"]["fields"], "name");
+    assert_eq!(v[1]["entity_set"], "tasks");
+    assert_eq!(v[1]["query"]["$select"], "subject");
+    assert_eq!(v[2]["errors"][0]["code"], "U001");
+}

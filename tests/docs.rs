@@ -13,6 +13,7 @@ fn table() -> String {
             "P" => "parse",
             "S" => "validate",
             "B" => "backend",
+            "U" => "names",
             "L" => "limits",
             _ => "internal",
         };
