@@ -474,6 +474,26 @@ fn an_impossible_raw_name_is_an_error_never_emitted() {
     }
 }
 
+#[test]
+fn an_impossible_service_object_name_is_the_backends_error() {
+    for (so, want) in [
+        ("a.b", ["B001", "B020", "B041"]),
+        ("a\\\\.b", ["B001", "B020", "B041"]),
+    ] {
+        let o = with(
+            parse_transforms(&format!(
+                r#"{{"kloudless_object_name": "thing", "service_object_name": "{so}",
+                    "bidirectional": {{"n": "Name"}}}}"#
+            ))
+            .unwrap(),
+        );
+        for (t, code) in Target::ALL.into_iter().zip(want) {
+            let e = errors("SELECT n FROM thing", t, &o);
+            assert_eq!(codes(&e), [code], "{t}: {so}");
+        }
+    }
+}
+
 // ---- twins
 
 /// (target, unified query with `LIST`'s Transforms, raw twin).
