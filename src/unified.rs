@@ -13,6 +13,10 @@
 //! reference its raw names come from. A unified field without a raw field
 //! on a target is an error (`U003`) rather than a guess.
 //!
+//! The specification's custom mappings (Transforms) are merged in for one
+//! compilation from `Options::transforms` ([`Transform`], read by
+//! [`parse_transforms`]; merge rules in [`resolve_with`] and ruling R73).
+//!
 //! ```
 //! use kql::{translate, Lang, Names, Options, Target};
 //! let opts = Options { names: Names::Unified, ..Options::default() };
@@ -162,8 +166,16 @@ pub fn resolve<'a>(q: ast::Query<'a>, target: Option<Target>) -> (ast::Query<'a>
 
 /// [`resolve`] with custom mappings ([`Transform`]s, `Options::transforms`)
 /// merged into the built-in unified names: each Transform applies to
-/// `target`, whatever it is (a Transform names no target). See
-/// [`parse_transforms`] for the merge rules.
+/// `target`, whatever it is (a Transform names no target; ruling R73).
+///
+/// A Transform for a built-in type merges into it: `service_object_name`
+/// replaces the raw object, each `bidirectional` entry overrides or adds a
+/// unified field (an overridden compound field becomes a plain one), and the
+/// other fields and relations stay. A Transform for a new type defines it
+/// with exactly its fields and no relation. A raw field `A.B` becomes the
+/// target's path `A.B` (the backends read and check it); a level with an
+/// escaped dot (`1\.0`) is `U008`. A dotted unified field of a Transform is
+/// matched whole before a relation path.
 ///
 /// ```
 /// use kql::{translate, unified, Lang, Names, Options, Target};
