@@ -218,6 +218,10 @@ codes! {
     UnifiedRelation = "U005", Error;
     /// unified names: `type`, `raw`, `api` or `href`, which describe the unified response and are not stored fields
     UnifiedMetadata = "U006", Error;
+    /// unified names: a malformed Transform document (`Options::transforms`, `--transforms`): not JSON, not a Transform, an object or a list of them, a missing or mistyped attribute, a bad field name
+    UnifiedTransform = "U007", Error;
+    /// unified names: a Transform's raw field has a segment with an escaped `.` (`1\.0`), which no target's identifier can hold
+    UnifiedRawName = "U008", Error;
 
     /// the nesting depth limit was reached
     TooDeep = "L001", Error;

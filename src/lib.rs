@@ -127,9 +127,9 @@ pub fn check<'a>(
     let ast = parse(src, lang, options)?;
     let validated = match options.names {
         Names::Raw => validate(&ast, lang, target, options),
-        Names::Unified => {
-            unified::resolve_then(ast, target, |ast| validate(ast, lang, target, options))
-        }
+        Names::Unified => unified::resolve_then_with(ast, target, &options.transforms, |ast| {
+            validate(ast, lang, target, options)
+        }),
     };
     match validated {
         Ok(mut ir) => {
@@ -182,9 +182,11 @@ pub fn translate(
         let ast = parse(src, lang, options)?;
         match options.names {
             Names::Raw => validate(&ast, lang, Some(target), options),
-            Names::Unified => unified::resolve_then(ast, Some(target), |ast| {
-                validate(ast, lang, Some(target), options)
-            }),
+            Names::Unified => {
+                unified::resolve_then_with(ast, Some(target), &options.transforms, |ast| {
+                    validate(ast, lang, Some(target), options)
+                })
+            }
         }
     };
     let ir = validated.map_err(|mut errs| {

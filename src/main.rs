@@ -45,6 +45,11 @@ enum Command {
         /// and fields (`account`, `name`, `created`, …), mapped per target.
         #[arg(long, value_enum, default_value_t = NamesArg::Raw)]
         names: NamesArg,
+        /// Custom mappings (Transform JSON: one Transform, an array, or the
+        /// List Transforms response) merged into the unified names for the
+        /// target; needs `--names unified`.
+        #[arg(long, value_name = "FILE")]
+        transforms: Option<PathBuf>,
         /// `text` prints a one-line verdict, `json` the validated query.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -68,6 +73,11 @@ enum Command {
         /// (with `--batch`: for every line).
         #[arg(long, value_enum, default_value_t = NamesArg::Raw)]
         names: NamesArg,
+        /// Custom mappings (Transform JSON: one Transform, an array, or the
+        /// List Transforms response) merged into the unified names for each
+        /// target; needs `--names unified`.
+        #[arg(long, value_name = "FILE")]
+        transforms: Option<PathBuf>,
         /// `text`: the SOQL statement, the decoded OData `entity_set?query`, or the
         /// SugarCRM body JSON. `json`: the full request object (see README).
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -326,6 +336,40 @@ impl Input {
     }
 }
 
+/// The Transforms of `--transforms FILE`. A usage or I/O failure (exit 2):
+/// the flag without `--names unified`, an unreadable file, or a malformed
+/// document (each `U007` in the message).
+fn read_transforms(
+    path: Option<&PathBuf>,
+    names: Names,
+) -> Result<Vec<kql::unified::Transform>, Fatal> {
+    let Some(path) = path else {
+        return Ok(Vec::new());
+    };
+    if names != Names::Unified {
+        return Err(Fatal(
+            "--transforms maps unified names: add --names unified".into(),
+        ));
+    }
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
+    kql::unified::parse_transforms(&text).map_err(|errs| {
+        let lines: Vec<String> = errs
+            .0
+            .iter()
+            .map(|e| match &e.help {
+                Some(h) => format!("[{}] {} (help: {h})", e.code.as_str(), e.message),
+                None => format!("[{}] {}", e.code.as_str(), e.message),
+            })
+            .collect();
+        Fatal(format!(
+            "{}: malformed Transform document: {}",
+            path.display(),
+            lines.join("; ")
+        ))
+    })
+}
+
 /// The query text. Stdin and a file are read no further than a few bytes past
 /// `max_bytes`, so an over-long input costs no more than the limit and is
 /// reported by the library as `L002`.
@@ -414,11 +458,13 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             target,
             extended,
             names,
+            transforms,
             format,
             deny_warnings,
         } => {
             let mut options = options_of(&common, extended);
             options.names = names.into();
+            options.transforms = read_transforms(transforms.as_ref(), options.names)?;
             let diag = Diag::new(&common, deny_warnings);
             let src = read_query(&common, options.limits.max_input_bytes)?;
             let lang: Lang = common.lang.into();
@@ -457,6 +503,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             target,
             extended,
             names,
+            transforms,
             format,
             entity_set,
             primary_key,
@@ -465,6 +512,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
         } => {
             let mut options = options_of(&common, extended);
             options.names = names.into();
+            options.transforms = read_transforms(transforms.as_ref(), options.names)?;
             options.entity_set = entity_set;
             options.primary_key = primary_key;
             let diag = Diag::new(&common, deny_warnings);

@@ -232,6 +232,10 @@ pub struct Options {
     pub primary_key: Option<String>,
     /// Raw names (the default) or unified names (`--names unified`).
     pub names: Names,
+    /// Custom mappings merged into the unified names (with
+    /// [`Names::Unified`]; `--transforms FILE`), each applied to the target
+    /// being compiled: see [`crate::unified::parse_transforms`].
+    pub transforms: Vec<crate::unified::Transform>,
 }
 
 impl Options {

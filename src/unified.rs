@@ -13,6 +13,10 @@
 //! reference its raw names come from. A unified field without a raw field
 //! on a target is an error (`U003`) rather than a guess.
 //!
+//! The specification's custom mappings (Transforms) are merged in for one
+//! compilation from `Options::transforms` ([`Transform`], read by
+//! [`parse_transforms`]; merge rules in [`resolve_with`] and ruling R73).
+//!
 //! ```
 //! use kql::{translate, Lang, Names, Options, Target};
 //! let opts = Options { names: Names::Unified, ..Options::default() };
@@ -26,7 +30,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ast::{self, Expr, Ident, SelectItem, TableSource};
 use crate::error::{one_line, Code, Error, Errors};
@@ -156,7 +160,39 @@ impl Place {
 /// a did-you-mean where a close name exists); on error the tree is returned
 /// too, mapped as far as it could be, so that validation can add its own
 /// errors.
-pub fn resolve<'a>(mut q: ast::Query<'a>, target: Option<Target>) -> (ast::Query<'a>, Vec<Error>) {
+pub fn resolve<'a>(q: ast::Query<'a>, target: Option<Target>) -> (ast::Query<'a>, Vec<Error>) {
+    resolve_with(q, target, &[])
+}
+
+/// [`resolve`] with custom mappings ([`Transform`]s, `Options::transforms`)
+/// merged into the built-in unified names: each Transform applies to
+/// `target`, whatever it is (a Transform names no target; ruling R73).
+///
+/// A Transform for a built-in type merges into it: `service_object_name`
+/// replaces the raw object, each `bidirectional` entry overrides or adds a
+/// unified field (an overridden compound field becomes a plain one), and the
+/// other fields and relations stay. A Transform for a new type defines it
+/// with exactly its fields and no relation. A raw field `A.B` becomes the
+/// target's path `A.B` (the backends read and check it); a level with an
+/// escaped dot (`1\.0`) is `U008`. A dotted unified field of a Transform is
+/// matched whole before a relation path.
+///
+/// ```
+/// use kql::{translate, unified, Lang, Names, Options, Target};
+/// let transforms = unified::parse_transforms(
+///     r#"{"kloudless_object_name": "account", "service_object_name": "Account",
+///         "bidirectional": {"rating": "Profile.Rating", "tier": "Tier__c"}}"#).unwrap();
+/// let opts = Options { names: Names::Unified, transforms, ..Options::default() };
+/// let t = translate("SELECT name, tier FROM account WHERE rating > 3",
+///                   Lang::Kql, Target::Salesforce, &opts).unwrap();
+/// assert_eq!(t.request.to_string(),
+///            "SELECT Name, Tier__c FROM Account WHERE Profile.Rating > 3");
+/// ```
+pub fn resolve_with<'a>(
+    mut q: ast::Query<'a>,
+    target: Option<Target>,
+    transforms: &[Transform],
+) -> (ast::Query<'a>, Vec<Error>) {
     let model = match model() {
         Ok(m) => m,
         Err(e) => {
@@ -171,6 +207,7 @@ pub fn resolve<'a>(mut q: ast::Query<'a>, target: Option<Target>) -> (ast::Query
     let mut r = Resolver {
         model,
         target,
+        transforms,
         ty: None,
         errors: Vec::new(),
     };
@@ -202,12 +239,23 @@ pub fn resolve<'a>(mut q: ast::Query<'a>, target: Option<Target>) -> (ast::Query
 
 /// [`resolve`] as the pipeline uses it: `Err` with the errors of both
 /// passes when names could not be mapped.
+#[allow(dead_code)] // the pipeline calls `resolve_then_with`; kept for callers without Transforms
 pub(crate) fn resolve_then<'a, T>(
     q: ast::Query<'a>,
     target: Option<Target>,
     next: impl FnOnce(&ast::Query<'a>) -> Result<T, Errors>,
 ) -> Result<T, Errors> {
-    let (q, mut errors) = resolve(q, target);
+    resolve_then_with(q, target, &[], next)
+}
+
+/// [`resolve_then`] with Transforms (see [`resolve_with`]).
+pub(crate) fn resolve_then_with<'a, T>(
+    q: ast::Query<'a>,
+    target: Option<Target>,
+    transforms: &[Transform],
+    next: impl FnOnce(&ast::Query<'a>) -> Result<T, Errors>,
+) -> Result<T, Errors> {
+    let (q, mut errors) = resolve_with(q, target, transforms);
     if errors.is_empty() {
         return next(&q);
     }
@@ -230,19 +278,80 @@ pub(crate) fn resolve_then<'a, T>(
     Err(Errors(errors))
 }
 
-struct Resolver {
+/// A unified type as merged for one compilation: the built-in definition,
+/// the Transform for it, or both.
+#[derive(Clone, Copy)]
+struct Ty<'t> {
+    name: &'t str,
+    def: Option<&'static TypeDef>,
+    tr: Option<&'t Transform>,
+}
+
+impl<'t> Ty<'t> {
+    /// Whether `name` is a unified field of the merged type.
+    fn has(&self, name: &str) -> bool {
+        self.def.is_some_and(|d| d.fields.iter().any(|f| f == name))
+            || self.tr.is_some_and(|t| t.bidirectional.contains_key(name))
+    }
+
+    /// The merged type's unified fields: the built-in ones, then the
+    /// Transform's new ones.
+    fn fields(&self) -> Vec<&'t str> {
+        let mut out: Vec<&'t str> = Vec::new();
+        if let Some(d) = self.def {
+            out.extend(d.fields.iter().map(String::as_str));
+        }
+        if let Some(t) = self.tr {
+            for k in t.bidirectional.keys() {
+                if !out.contains(&k.as_str()) {
+                    out.push(k.as_str());
+                }
+            }
+        }
+        out
+    }
+}
+
+struct Resolver<'t> {
     model: &'static Model,
     target: Option<Target>,
-    /// The unified type in `FROM`, with its name.
-    ty: Option<(&'static str, &'static TypeDef)>,
+    transforms: &'t [Transform],
+    /// The unified type in `FROM`.
+    ty: Option<Ty<'t>>,
     errors: Vec<Error>,
 }
 
-impl Resolver {
+impl<'t> Resolver<'t> {
+    /// The merged unified type named `name`, if any.
+    fn lookup(&self, name: &str) -> Option<Ty<'t>> {
+        let tr = self
+            .transforms
+            .iter()
+            .find(|t| t.kloudless_object_name == name);
+        match (self.model.types.get_key_value(name), tr) {
+            (Some((key, def)), tr) => Some(Ty {
+                name: key.as_str(),
+                def: Some(def),
+                tr,
+            }),
+            (None, Some(t)) => Some(Ty {
+                name: t.kloudless_object_name.as_str(),
+                def: None,
+                tr: Some(t),
+            }),
+            (None, None) => None,
+        }
+    }
+
     /// Maps the `FROM` object; its unified type when known.
-    fn object(&mut self, name: &mut Ident<'_>) -> Option<(&'static str, &'static TypeDef)> {
-        let Some((key, def)) = self.model.types.get_key_value(name.name.as_ref()) else {
-            let names: Vec<&str> = self.model.types.keys().map(String::as_str).collect();
+    fn object(&mut self, name: &mut Ident<'_>) -> Option<Ty<'t>> {
+        let Some(ty) = self.lookup(name.name.as_ref()) else {
+            let mut names: Vec<&str> = self.model.types.keys().map(String::as_str).collect();
+            for t in self.transforms {
+                if !names.contains(&t.kloudless_object_name.as_str()) {
+                    names.push(t.kloudless_object_name.as_str());
+                }
+            }
             let help = match suggest(&name.name, names.iter().copied()) {
                 Some(s) => format!("did you mean `{s}`? unified types: {}", names.join(", ")),
                 None => format!("unified types: {}", names.join(", ")),
@@ -258,9 +367,13 @@ impl Resolver {
             return None;
         };
         if let Some(t) = self.target {
-            name.name = Cow::Borrowed(def.on(t).object.as_str());
+            match (ty.tr, ty.def) {
+                (Some(tr), _) => name.name = Cow::Owned(tr.service_object_name.clone()),
+                (None, Some(def)) => name.name = Cow::Borrowed(def.on(t).object.as_str()),
+                (None, None) => {}
+            }
         }
-        Some((key.as_str(), def))
+        Some(ty)
     }
 
     /// An item of the SELECT list: a property name, or a literal that KQL
@@ -292,8 +405,8 @@ impl Resolver {
     }
 
     fn not_a_field(&mut self, text: &str, span: Span) {
-        if let Some((tn, td)) = self.ty {
-            self.errors.push(unknown_field(text, tn, td, span));
+        if let Some(ty) = self.ty {
+            self.errors.push(unknown_field(text, &ty, span));
         }
     }
 
@@ -326,14 +439,16 @@ impl Resolver {
     /// Maps one property name in place; `false` when it could not be mapped
     /// (an error was recorded) or there is no target to map it to.
     fn ident(&mut self, ident: &mut Ident<'_>, place: Place) -> bool {
-        let Some((tn, td)) = self.ty else {
+        let Some(ty) = self.ty else {
             return false;
         };
         let name = ident.name.to_string();
         let span = ident.span;
+        // A Transform's unified field may itself be dotted (`profile.rating`):
+        // a field of the type is matched whole before a relation path.
         let mapped = match name.split_once('.') {
-            None => self.field(&name, tn, td, place, span),
-            Some((rel, rest)) => self.path(&name, rel, rest, tn, td, place, span),
+            Some((rel, rest)) if !ty.has(&name) => self.path(&name, rel, rest, ty, place, span),
+            _ => self.field(&name, ty, place, span),
         };
         match mapped {
             Ok(Some(raw)) => {
@@ -352,11 +467,11 @@ impl Resolver {
     fn field(
         &self,
         name: &str,
-        tn: &'static str,
-        td: &'static TypeDef,
+        ty: Ty<'t>,
         place: Place,
         span: Span,
     ) -> Result<Option<Cow<'static, str>>, Error> {
+        let tn = ty.name;
         if self.model.metadata.iter().any(|m| m == name) {
             return Err(Error::new(
                 Code::UnifiedMetadata,
@@ -367,10 +482,12 @@ impl Resolver {
                 "`type` is always `{tn}`, `api` always `crm`; `raw` and `href` are the record's native form and address. Select and filter stored fields"
             )));
         }
-        if !td.fields.iter().any(|f| f == name) {
-            return Err(unknown_field(name, tn, td, span));
+        if !ty.has(name) {
+            return Err(unknown_field(name, &ty, span));
         }
-        if place != Place::Select && td.compound.iter().any(|f| f == name) {
+        let custom = ty.tr.and_then(|t| t.bidirectional.get(name));
+        let compound = ty.def.is_some_and(|d| d.compound.iter().any(|f| f == name));
+        if place != Place::Select && compound && custom.is_none() {
             return Err(Error::new(
                 Code::UnifiedCompound,
                 span,
@@ -385,6 +502,20 @@ impl Resolver {
         }
         let Some(target) = self.target else {
             return Ok(None);
+        };
+        if let Some(raw) = custom {
+            return raw_ident(raw, name, tn, target, span).map(|r| Some(Cow::Owned(r)));
+        }
+        let Some(td) = ty.def else {
+            // A field of a Transform-defined type is always in its mapping.
+            return Err(Error::new(
+                Code::Internal,
+                span,
+                format!(
+                    "unified field `{}` of `{tn}` has no mapping",
+                    one_line(name)
+                ),
+            ));
         };
         let on = td.on(target);
         match on.fields.get(name) {
@@ -414,16 +545,20 @@ impl Resolver {
         whole: &str,
         rel: &str,
         rest: &str,
-        tn: &'static str,
-        td: &'static TypeDef,
+        ty: Ty<'t>,
         place: Place,
         span: Span,
     ) -> Result<Option<Cow<'static, str>>, Error> {
+        let tn = ty.name;
         let relation_err = |msg: String, help: String| {
             Error::new(Code::UnifiedRelation, span, msg).with_help(help)
         };
-        let Some(related) = td.relations.get(rel) else {
-            let rels: Vec<&str> = td.relations.keys().map(String::as_str).collect();
+        let related = ty.def.and_then(|td| td.relations.get(rel).map(|r| (td, r)));
+        let Some((td, related)) = related else {
+            let rels: Vec<&str> = ty
+                .def
+                .map(|td| td.relations.keys().map(String::as_str).collect())
+                .unwrap_or_default();
             let help = if rels.is_empty() {
                 format!("`{tn}` has no unified relation; select the id field instead")
             } else {
@@ -444,14 +579,14 @@ impl Resolver {
                 "a unified path is `relation.field`, one level deep".into(),
             ));
         }
-        let Some((rn, rd)) = self.model.types.get_key_value(related.as_str()) else {
+        let Some(rty) = self.lookup(related.as_str()).filter(|t| t.def.is_some()) else {
             return Err(Error::new(
                 Code::Internal,
                 span,
                 format!("the unified relation `{tn}.{rel}` names an unknown type `{related}`"),
             ));
         };
-        let inner = self.field(rest, rn.as_str(), rd, place, span)?;
+        let inner = self.field(rest, rty, place, span)?;
         let Some(target) = self.target else {
             return Ok(None);
         };
@@ -473,13 +608,306 @@ impl Resolver {
     }
 }
 
-fn unknown_field(name: &str, tn: &str, td: &TypeDef, span: Span) -> Error {
-    let help = match suggest(name, td.fields.iter().map(String::as_str)) {
-        Some(s) => format!(
-            "did you mean `{s}`? fields of `{tn}`: {}",
-            td.fields.join(", ")
-        ),
-        None => format!("fields of `{tn}`: {}", td.fields.join(", ")),
+/// A custom mapping (the specification's Transform, section "Custom Mappings
+/// (Transforms)"): a unified object type and the raw object and fields it
+/// maps to. Plain data; [`parse_transforms`] reads it from the Transform
+/// JSON of the specification and checks it.
+///
+/// A Transform names no target: it applies to the target of the query being
+/// compiled (ruling R73).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Transform {
+    /// The unified object type: a built-in one (the Transform merges into
+    /// it) or a new one (the Transform defines it, with exactly its fields).
+    pub kloudless_object_name: String,
+    /// The raw object on the target; replaces the built-in one.
+    pub service_object_name: String,
+    /// Unified field → raw field. A raw field's `.` separates the levels of
+    /// a relationship path (`Profile.Rating`); `\.` is a literal dot within
+    /// one level, which no target can name (`U008`).
+    pub bidirectional: BTreeMap<String, String>,
+}
+
+/// Attributes of a Transform that are read ([`Transform`]) or allowed and
+/// ignored (the ones the API adds to each).
+const TRANSFORM_KEYS: [&str; 9] = [
+    "kloudless_object_name",
+    "service_object_name",
+    "bidirectional",
+    "id",
+    "created_at",
+    "updated_at",
+    "api",
+    "type",
+    "href",
+];
+
+/// Attributes of a list response besides `objects`, allowed and ignored.
+const LIST_KEYS: [&str; 6] = ["count", "page", "next_page", "type", "api", "total"];
+
+/// Reads Transform JSON into [`Options::transforms`](crate::Options::transforms):
+/// one Transform object, an array of them, or the List Transforms response
+/// (`{"objects": [...], ...}`).
+///
+/// Each Transform needs `kloudless_object_name` and `service_object_name`
+/// (non-empty strings) and `bidirectional` (an object of strings); `id`,
+/// `created_at`, `updated_at`, `api`, `type` and `href` are allowed and
+/// ignored, any other attribute is an error. A unified field name may be
+/// dotted (`profile.rating`, matched whole in a query) but not hold `\`
+/// (a query cannot write a literal dot in a name); a raw field is one or
+/// more non-empty levels separated by `.`, where `\.` is a literal dot and
+/// `\` escapes nothing else. Two Transforms for one unified type are an
+/// error (a Transform names no target, so they would conflict).
+///
+/// Every problem is reported, each as `U007` with an empty span at 0 (the
+/// document is not the query text) and the JSON position or the Transform's
+/// index in the message.
+///
+/// ```
+/// let t = kql::unified::parse_transforms(
+///     r#"{"objects": [{"kloudless_object_name": "project", "service_object_name": "Project__c",
+///                      "bidirectional": {"name": "Name", "budget": "Budget__c"}}]}"#).unwrap();
+/// assert_eq!(t[0].service_object_name, "Project__c");
+/// let err = kql::unified::parse_transforms(r#"{"bidirectional": {}}"#).unwrap_err();
+/// assert_eq!(err.0[0].code.as_str(), "U007");
+/// ```
+pub fn parse_transforms(json: &str) -> Result<Vec<Transform>, Errors> {
+    let bad = |msg: String, help: &'static str| {
+        Error::new(Code::UnifiedTransform, Span::point(0), msg).with_help(help)
+    };
+    const SHAPES: &str = "a Transform document is one Transform object, an array of them, or the List Transforms response `{\"objects\": [...]}`";
+    let value: serde_json::Value = match serde_json::from_str(json) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(Errors(vec![bad(
+                format!(
+                    "the Transform document is not JSON: {}",
+                    one_line(&e.to_string())
+                ),
+                SHAPES,
+            )]))
+        }
+    };
+    let items: Vec<&serde_json::Value> = match &value {
+        serde_json::Value::Array(a) => a.iter().collect(),
+        serde_json::Value::Object(o) if o.contains_key("objects") => {
+            let mut errors = Vec::new();
+            for k in o.keys() {
+                if k != "objects" && !LIST_KEYS.contains(&k.as_str()) {
+                    errors.push(bad(
+                        format!("the List Transforms response has an unknown attribute `{}`", one_line(k)),
+                        "a list response has `objects` and, ignored, `count`, `page`, `next_page`, `total`, `type`, `api`",
+                    ));
+                }
+            }
+            match o.get("objects") {
+                Some(serde_json::Value::Array(a)) if errors.is_empty() => a.iter().collect(),
+                Some(serde_json::Value::Array(_)) => return Err(Errors(errors)),
+                _ => {
+                    errors.push(bad(
+                        "`objects` of the List Transforms response is not an array".into(),
+                        SHAPES,
+                    ));
+                    return Err(Errors(errors));
+                }
+            }
+        }
+        serde_json::Value::Object(_) => vec![&value],
+        _ => {
+            return Err(Errors(vec![bad(
+                "the Transform document is neither an object nor an array".into(),
+                SHAPES,
+            )]))
+        }
+    };
+    let mut out: Vec<Transform> = Vec::new();
+    let mut errors = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        match transform(item) {
+            Ok(t) => {
+                if out
+                    .iter()
+                    .any(|o| o.kloudless_object_name == t.kloudless_object_name)
+                {
+                    errors.push(bad(
+                        format!(
+                            "Transform {i}: a second Transform for unified type `{}`",
+                            one_line(&t.kloudless_object_name)
+                        ),
+                        "a Transform names no target: give one Transform per unified type for the target you compile",
+                    ));
+                } else {
+                    out.push(t);
+                }
+            }
+            Err(msgs) => {
+                for (m, h) in msgs {
+                    errors.push(bad(format!("Transform {i}: {m}"), h));
+                }
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(Errors(errors))
+    }
+}
+
+/// One Transform object, or what is wrong with it (message, help).
+fn transform(v: &serde_json::Value) -> Result<Transform, Vec<(String, &'static str)>> {
+    const ATTRS: &str = "a Transform has `kloudless_object_name`, `service_object_name` (strings) and `bidirectional` (an object of strings); `id`, `created_at`, `updated_at`, `api`, `type`, `href` are ignored";
+    let mut errs: Vec<(String, &'static str)> = Vec::new();
+    let Some(o) = v.as_object() else {
+        return Err(vec![("is not an object".into(), ATTRS)]);
+    };
+    for k in o.keys() {
+        if !TRANSFORM_KEYS.contains(&k.as_str()) {
+            errs.push((format!("unknown attribute `{}`", one_line(k)), ATTRS));
+        }
+    }
+    let name = |key: &str, errs: &mut Vec<(String, &'static str)>| match o.get(key) {
+        Some(serde_json::Value::String(s)) if !s.is_empty() => s.clone(),
+        Some(serde_json::Value::String(_)) => {
+            errs.push((format!("`{key}` is empty"), ATTRS));
+            String::new()
+        }
+        Some(_) => {
+            errs.push((format!("`{key}` is not a string"), ATTRS));
+            String::new()
+        }
+        None => {
+            errs.push((format!("`{key}` is missing"), ATTRS));
+            String::new()
+        }
+    };
+    let kloudless_object_name = name("kloudless_object_name", &mut errs);
+    let service_object_name = name("service_object_name", &mut errs);
+    let mut bidirectional = BTreeMap::new();
+    match o.get("bidirectional") {
+        Some(serde_json::Value::Object(m)) => {
+            for (k, v) in m {
+                let Some(raw) = v.as_str() else {
+                    errs.push((
+                        format!("the raw field of `{}` is not a string", one_line(k)),
+                        ATTRS,
+                    ));
+                    continue;
+                };
+                if let Err(e) = unified_key(k) {
+                    errs.push((format!("unified field `{}`: {e}", one_line(k)), KEY_HELP));
+                }
+                if let Err(e) = raw_segments(raw) {
+                    errs.push((
+                        format!("raw field `{}` of `{}`: {e}", one_line(raw), one_line(k)),
+                        RAW_HELP,
+                    ));
+                }
+                bidirectional.insert(k.clone(), raw.to_string());
+            }
+        }
+        Some(_) => errs.push(("`bidirectional` is not an object".into(), ATTRS)),
+        None => errs.push(("`bidirectional` is missing".into(), ATTRS)),
+    }
+    if errs.is_empty() {
+        Ok(Transform {
+            kloudless_object_name,
+            service_object_name,
+            bidirectional,
+        })
+    } else {
+        Err(errs)
+    }
+}
+
+const KEY_HELP: &str = "a unified field is a name a query can write: non-empty levels separated by `.`, no `\\`, and not `type`, `raw`, `api` or `href`";
+const RAW_HELP: &str = "a raw field is one or more non-empty levels separated by `.`; `\\.` is a literal dot and `\\` escapes nothing else";
+
+/// What is wrong with a Transform's unified field name, if anything.
+fn unified_key(k: &str) -> Result<(), &'static str> {
+    if k.contains('\\') {
+        return Err("a query cannot write a name with an escaped `.`");
+    }
+    if k.split('.').any(str::is_empty) {
+        return Err("an empty level");
+    }
+    if ["type", "raw", "api", "href"].contains(&k) {
+        return Err("it describes the unified response and cannot be mapped");
+    }
+    Ok(())
+}
+
+/// The levels of a raw field: `Profile.Rating` → `Profile`, `Rating`;
+/// `1\.0.name` → `1.0`, `name`.
+fn raw_segments(raw: &str) -> Result<Vec<String>, &'static str> {
+    let mut segs = vec![String::new()];
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => match chars.next() {
+                Some('.') => {
+                    if let Some(s) = segs.last_mut() {
+                        s.push('.');
+                    }
+                }
+                _ => return Err("`\\` escapes only `.`"),
+            },
+            '.' => segs.push(String::new()),
+            c => {
+                if let Some(s) = segs.last_mut() {
+                    s.push(c);
+                }
+            }
+        }
+    }
+    if segs.iter().any(String::is_empty) {
+        return Err("an empty level");
+    }
+    Ok(segs)
+}
+
+/// A Transform's raw field as the target's path (`A.B`, which SOQL reads as
+/// a relationship path, Dynamics as a navigation property, SugarCRM as
+/// `link.field`); `U008` when a level holds a literal `.`, `U007` when the
+/// raw field is malformed (a Transform built without [`parse_transforms`]).
+fn raw_ident(raw: &str, name: &str, tn: &str, target: Target, span: Span) -> Result<String, Error> {
+    let segs = raw_segments(raw).map_err(|e| {
+        Error::new(
+            Code::UnifiedTransform,
+            span,
+            format!(
+                "the Transform of `{}` maps `{}` to a malformed raw field `{}`: {e}",
+                one_line(tn),
+                one_line(name),
+                one_line(raw)
+            ),
+        )
+        .with_help(RAW_HELP)
+    })?;
+    if let Some(s) = segs.iter().find(|s| s.contains('.')) {
+        return Err(Error::new(
+            Code::UnifiedRawName,
+            span,
+            format!(
+                "the Transform of `{}` maps `{}` to `{}`, whose level `{}` holds a literal `.`: no {target} identifier can",
+                one_line(tn),
+                one_line(name),
+                one_line(raw),
+                one_line(s)
+            ),
+        )
+        .with_help("map the unified field to a raw field each level of which is a plain name; an unescaped `.` separates levels of a relationship path"));
+    }
+    Ok(segs.join("."))
+}
+
+fn unknown_field(name: &str, ty: &Ty<'_>, span: Span) -> Error {
+    let tn = one_line(ty.name);
+    let fields = ty.fields();
+    let list = one_line(&fields.join(", ")).into_owned();
+    let help = match suggest(name, fields.iter().copied()) {
+        Some(s) => format!("did you mean `{}`? fields of `{tn}`: {list}", one_line(s)),
+        None => format!("fields of `{tn}`: {list}"),
     };
     Error::new(
         Code::UnifiedUnknownField,

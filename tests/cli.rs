@@ -1312,3 +1312,176 @@ fn names_unified_applies_to_every_batch_line() {
     assert_eq!(v[1]["query"]["$select"], "subject");
     assert_eq!(v[2]["errors"][0]["code"], "U001");
 }
+
+const TRANSFORMS: &str = r#"{"objects": [
+  {"kloudless_object_name": "account", "service_object_name": "Company__c",
+   "bidirectional": {"name": "Legal_Name__c", "rating": "Profile__r.Rating__c", "odd": "v1\\.0.name"}},
+  {"kloudless_object_name": "project", "service_object_name": "Project__c",
+   "bidirectional": {"name": "Name", "budget": "Budget__c"}}
+], "count": 2}"#;
+
+#[test]
+fn transforms_merge_into_unified_names_for_every_target() {
+    let file = temp_file("transforms.json", TRANSFORMS.as_bytes());
+    let f = file.to_str().unwrap();
+    let out = kql(
+        &[
+            "translate",
+            "--names",
+            "unified",
+            "--transforms",
+            f,
+            "--target",
+            "salesforce",
+            "SELECT name, created FROM account WHERE rating > 3",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "SELECT Legal_Name__c, CreatedDate FROM Company__c WHERE Profile__r.Rating__c > 3\n"
+    );
+    let out = kql(
+        &[
+            "translate",
+            "--names",
+            "unified",
+            "--transforms",
+            f,
+            "--target",
+            "all",
+            "--entity-set",
+            "projects",
+            "--primary-key",
+            "projectid",
+            "SELECT name FROM project WHERE budget > 10",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        concat!(
+            "salesforce: SELECT Name FROM Project__c WHERE Budget__c > 10\n",
+            "dynamics: projects?$select=Name&$filter=Budget__c gt 10\n",
+            r#"sugarcrm: {"filter":[{"Budget__c":{"$gt":10}}],"fields":"Name"}"#,
+            "\n"
+        )
+    );
+    // check, with and without a target
+    let out = kql(
+        &[
+            "check",
+            "--names",
+            "unified",
+            "--transforms",
+            f,
+            "SELECT name, budget FROM project",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "ok: kql query on `project` accepted (documented subset)\n"
+    );
+    let out = kql(
+        &[
+            "check",
+            "--names",
+            "unified",
+            "--transforms",
+            f,
+            "--target",
+            "salesforce",
+            "--error-format",
+            "json",
+            "SELECT odd FROM account",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out.stderr), ["U008"]);
+    // batch lines use them too
+    let out = kql(
+        &[
+            "translate",
+            "--batch",
+            "--names",
+            "unified",
+            "--transforms",
+            f,
+        ],
+        Some(br#"{"query": "SELECT budget FROM project", "target": "salesforce"}"#),
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("SELECT Budget__c FROM Project__c"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn transforms_usage_and_document_errors_exit_2() {
+    let file = temp_file("transforms-ok.json", TRANSFORMS.as_bytes());
+    let f = file.to_str().unwrap();
+    // without --names unified
+    for names in [&[][..], &["--names", "raw"][..]] {
+        let mut args = vec!["translate", "--target", "salesforce", "--transforms", f];
+        args.extend_from_slice(names);
+        args.push("SELECT name FROM account");
+        let out = kql(&args, None);
+        assert_eq!(out.status.code(), Some(2));
+        assert_eq!(
+            text(&out.stderr),
+            "kql: error: --transforms maps unified names: add --names unified\n"
+        );
+        assert!(out.stdout.is_empty());
+    }
+    // an unreadable file
+    let missing = std::env::temp_dir().join("kql-no-such-transforms.json");
+    let out = kql(
+        &[
+            "check",
+            "--names",
+            "unified",
+            "--transforms",
+            missing.to_str().unwrap(),
+            "SELECT name FROM account",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).starts_with("kql: error: cannot read "),
+        "{}",
+        text(&out.stderr)
+    );
+    // a malformed document: each U007 in the message
+    let bad = temp_file(
+        "transforms-bad.json",
+        br#"{"kloudless_object_name": "account", "bidirectional": {"x": "A..B"}}"#,
+    );
+    let out = kql(
+        &[
+            "check",
+            "--names",
+            "unified",
+            "--transforms",
+            bad.to_str().unwrap(),
+            "SELECT name FROM account",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out.stderr);
+    assert!(err.starts_with("kql: error: "), "{err}");
+    assert!(err.contains(": malformed Transform document: [U007] Transform 0: `service_object_name` is missing (help: "), "{err}");
+    assert!(
+        err.contains("; [U007] Transform 0: raw field `A..B` of `x`: an empty level (help: "),
+        "{err}"
+    );
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
