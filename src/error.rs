@@ -218,6 +218,9 @@ codes! {
     UnifiedRelation = "U005", Error;
     /// unified names: `type`, `raw`, `api` or `href`, which describe the unified response and are not stored fields
     UnifiedMetadata = "U006", Error;
+    // U010–U019: results back to unified (src/unify.rs, `kql unify`)
+    /// unify: the records document is not a record, an array of records, or a response with `records` (salesforce, sugarcrm) or `value` (dynamics); or one of its records is not a JSON object
+    UnifyInput = "U010", Error;
 
     /// the nesting depth limit was reached
     TooDeep = "L001", Error;

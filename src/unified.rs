@@ -125,6 +125,24 @@ pub fn raw_field(unified_type: &str, field: &str, target: Target) -> Option<&'st
         .map(String::as_str)
 }
 
+/// The unified fields of `unified_type` that have a raw field on `target`,
+/// as (unified, raw) pairs in the type's field order (`None` when the type
+/// is unknown). Used by [`crate::unify`].
+pub(crate) fn field_pairs(
+    unified_type: &str,
+    target: Target,
+) -> Option<Vec<(&'static str, &'static str)>> {
+    let m = model().ok()?;
+    let def = m.types.get(unified_type)?;
+    let on = def.on(target);
+    Some(
+        def.fields
+            .iter()
+            .filter_map(|f| Some((f.as_str(), on.fields.get(f)?.as_str())))
+            .collect(),
+    )
+}
+
 /// Where a name stands in the query.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -492,7 +510,10 @@ fn unknown_field(name: &str, tn: &str, td: &TypeDef, span: Span) -> Error {
 /// The candidate closest to `name`: equal ignoring case, else within edit
 /// distance 2, else one that starts with `name` or that `name` starts with
 /// (each at least 3 characters long, so `a` suggests nothing).
-fn suggest<'c>(name: &str, candidates: impl Iterator<Item = &'c str> + Clone) -> Option<&'c str> {
+pub(crate) fn suggest<'c>(
+    name: &str,
+    candidates: impl Iterator<Item = &'c str> + Clone,
+) -> Option<&'c str> {
     let lower = name.to_lowercase();
     if let Some(c) = candidates.clone().find(|c| c.eq_ignore_ascii_case(&lower)) {
         return Some(c);
