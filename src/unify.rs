@@ -235,4 +235,25 @@ mod tests {
         assert_eq!(raw_path(r"a\b"), vec![r"a\b"]);
         assert_eq!(raw_path(""), vec![""]);
     }
+
+    #[test]
+    fn nested_paths_read_nested_objects() {
+        let rec = serde_json::json!({
+            "Account": {"attributes": {"type": "Account"}, "Name": "Acme"},
+            "parentcustomerid_account": null,
+            "a.b": 1,
+            "Rel": {"x.y": 2},
+            "Flat": "s"
+        });
+        let rec = rec.as_object().unwrap();
+        let at = |p: &str| read(rec, &raw_path(p)).cloned();
+        assert_eq!(at("Account.Name"), Some(Value::from("Acme")));
+        assert_eq!(at("Account.Phone"), None);
+        assert_eq!(at("parentcustomerid_account.name"), Some(Value::Null));
+        assert_eq!(at(r"a\.b"), Some(Value::from(1)));
+        assert_eq!(at("a.b"), None);
+        assert_eq!(at(r"Rel.x\.y"), Some(Value::from(2)));
+        assert_eq!(at("Flat.x"), None);
+        assert_eq!(at("Missing.x"), None);
+    }
 }
