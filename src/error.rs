@@ -222,6 +222,9 @@ codes! {
     UnifiedTransform = "U007", Error;
     /// unified names: a Transform's raw field has a segment with an escaped `.` (`1\.0`), which no target's identifier can hold
     UnifiedRawName = "U008", Error;
+    // U010–U019: results back to unified (src/unify.rs, `kql unify`)
+    /// unify: the records document is not a record, an array of records, or a response with `records` (salesforce, sugarcrm) or `value` (dynamics); or one of its records is not a JSON object
+    UnifyInput = "U010", Error;
 
     /// the nesting depth limit was reached
     TooDeep = "L001", Error;

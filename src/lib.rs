@@ -53,6 +53,7 @@ pub mod oracle;
 mod parser;
 pub mod span;
 pub mod unified;
+pub mod unify;
 mod validate;
 
 pub use backend::{Request, Translation};
@@ -60,6 +61,7 @@ pub use error::{Code, Error, Errors, Severity};
 pub use options::{Lang, Limits, Names, Options, Target};
 pub use parser::KEYWORDS;
 pub use span::Span;
+pub use unify::{unify, UnifyOptions};
 
 /// Parses query text into a syntax tree. The grammar is shared by KQL and
 /// DQL; the languages differ in what [`validate`] accepts, so `lang` only

@@ -102,6 +102,33 @@ enum Command {
         #[command(flatten)]
         common: Common,
     },
+    /// Map raw records, as a CRM returns them, to unified objects (JSON in,
+    /// `{"objects": [...]}` out).
+    Unify {
+        /// The CRM the records come from.
+        #[arg(long, value_enum)]
+        target: TargetArg,
+        /// The unified object type of the records (`account`, `contact`,
+        /// `lead`, `opportunity`, `campaign`, `task`).
+        #[arg(long, value_name = "UNIFIED")]
+        object: String,
+        /// Leave out `raw` (the record as the CRM returned it).
+        #[arg(long)]
+        no_raw: bool,
+        /// How diagnostics are written to stderr.
+        #[arg(long, value_enum, default_value_t = ErrorFormat::Human)]
+        error_format: ErrorFormat,
+        /// Colour diagnostics: `auto` only when stderr is a terminal and `NO_COLOR`
+        /// is unset; `always` even under `NO_COLOR`; `never`.
+        #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+        color: ColorArg,
+        /// Read the records from this file (`-`: stdin).
+        #[arg(long, value_name = "PATH", conflicts_with = "input")]
+        file: Option<PathBuf>,
+        /// The records document (a file); read from stdin when absent or `-`.
+        #[arg(value_name = "FILE")]
+        input: Option<PathBuf>,
+    },
     /// List the languages, the targets each compiles to, and the modes.
     Targets {
         /// `text`: a table; `json`: `{"languages", "targets", "modes", "pairs"}`.
@@ -274,7 +301,11 @@ struct Diag {
 
 impl Diag {
     fn new(common: &Common, deny_warnings: bool) -> Self {
-        let color = match common.color {
+        Diag::of(common.error_format, common.color, deny_warnings)
+    }
+
+    fn of(format: ErrorFormat, color: ColorArg, deny_warnings: bool) -> Self {
+        let color = match color {
             ColorArg::Always => true,
             ColorArg::Never => false,
             ColorArg::Auto => {
@@ -283,7 +314,7 @@ impl Diag {
             }
         };
         Diag {
-            format: common.error_format,
+            format,
             color,
             deny_warnings,
         }
@@ -521,6 +552,19 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
                 _ => translate_batch(&common, &options, diag),
             }
         }
+        Command::Unify {
+            target,
+            object,
+            no_raw,
+            error_format,
+            color,
+            file,
+            input,
+        } => {
+            let diag = Diag::of(error_format, color, false);
+            let path = file.or(input).filter(|p| p.as_os_str() != "-");
+            unify(target.into(), &object, !no_raw, path, diag)
+        }
         Command::Targets { format } => targets(format),
         Command::Completions { shell } => {
             let mut out = std::io::stdout().lock();
@@ -691,6 +735,57 @@ fn next_line(r: &mut dyn BufRead, cap: usize, buf: &mut Vec<u8>) -> std::io::Res
         r.consume(n);
     }
     Ok(Some(true))
+}
+
+/// `kql unify`: a records document (a file, or stdin) to `{"objects": [...]}`.
+/// Input that is not JSON is a usage error (exit 2); JSON of another shape
+/// is `U010` (exit 1).
+fn unify(
+    target: Target,
+    object: &str,
+    raw: bool,
+    path: Option<PathBuf>,
+    diag: Diag,
+) -> Result<ExitCode, Fatal> {
+    let (mut reader, name): (Box<dyn Read>, String) = match path {
+        Some(p) => {
+            let f =
+                File::open(&p).map_err(|e| Fatal(format!("cannot read {}: {e}", p.display())))?;
+            (Box::new(BufReader::new(f)), p.display().to_string())
+        }
+        None => (Box::new(std::io::stdin().lock()), "stdin".to_string()),
+    };
+    let mut buf = Vec::new();
+    reader
+        .read_to_end(&mut buf)
+        .map_err(|e| Fatal(format!("cannot read {name}: {e}")))?;
+    let doc: serde_json::Value = serde_json::from_slice(&buf)
+        .map_err(|e| Fatal(format!("{name} is not a JSON document: {e}")))?;
+    let options = kql::UnifyOptions { raw };
+    match kql::unify(&doc, target, object, &options) {
+        Ok(v) => {
+            print_out(&to_json(&v)?)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(errs) => {
+            if diag.format == ErrorFormat::Human {
+                // no query text to point into: the code, the message, the help
+                let mut text = String::new();
+                for e in &errs.0 {
+                    text.push_str(&format!("error[{}]: {}\n", e.code, e.message));
+                    if let Some(h) = &e.help {
+                        text.push_str(&format!("  = help: {h}\n"));
+                    }
+                }
+                let text = if diag.color { colorize(&text) } else { text };
+                write!(std::io::stderr(), "{text}")
+                    .map_err(|e| Fatal(format!("cannot write stderr: {e}")))?;
+            } else {
+                report(&errs, "", diag)?;
+            }
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 /// `kql targets`: which language compiles to which target, in which modes.

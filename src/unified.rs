@@ -129,6 +129,24 @@ pub fn raw_field(unified_type: &str, field: &str, target: Target) -> Option<&'st
         .map(String::as_str)
 }
 
+/// The unified fields of `unified_type` that have a raw field on `target`,
+/// as (unified, raw) pairs in the type's field order (`None` when the type
+/// is unknown). Used by [`crate::unify`].
+pub(crate) fn field_pairs(
+    unified_type: &str,
+    target: Target,
+) -> Option<Vec<(&'static str, &'static str)>> {
+    let m = model().ok()?;
+    let def = m.types.get(unified_type)?;
+    let on = def.on(target);
+    Some(
+        def.fields
+            .iter()
+            .filter_map(|f| Some((f.as_str(), on.fields.get(f)?.as_str())))
+            .collect(),
+    )
+}
+
 /// Where a name stands in the query.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Place {
@@ -237,18 +255,8 @@ pub fn resolve_with<'a>(
     (q, r.errors)
 }
 
-/// [`resolve`] as the pipeline uses it: `Err` with the errors of both
+/// [`resolve_with`] as the pipeline uses it: `Err` with the errors of both
 /// passes when names could not be mapped.
-#[allow(dead_code)] // the pipeline calls `resolve_then_with`; kept for callers without Transforms
-pub(crate) fn resolve_then<'a, T>(
-    q: ast::Query<'a>,
-    target: Option<Target>,
-    next: impl FnOnce(&ast::Query<'a>) -> Result<T, Errors>,
-) -> Result<T, Errors> {
-    resolve_then_with(q, target, &[], next)
-}
-
-/// [`resolve_then`] with Transforms (see [`resolve_with`]).
 pub(crate) fn resolve_then_with<'a, T>(
     q: ast::Query<'a>,
     target: Option<Target>,
@@ -920,7 +928,10 @@ fn unknown_field(name: &str, ty: &Ty<'_>, span: Span) -> Error {
 /// The candidate closest to `name`: equal ignoring case, else within edit
 /// distance 2, else one that starts with `name` or that `name` starts with
 /// (each at least 3 characters long, so `a` suggests nothing).
-fn suggest<'c>(name: &str, candidates: impl Iterator<Item = &'c str> + Clone) -> Option<&'c str> {
+pub(crate) fn suggest<'c>(
+    name: &str,
+    candidates: impl Iterator<Item = &'c str> + Clone,
+) -> Option<&'c str> {
     let lower = name.to_lowercase();
     if let Some(c) = candidates.clone().find(|c| c.eq_ignore_ascii_case(&lower)) {
         return Some(c);

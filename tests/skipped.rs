@@ -11,9 +11,10 @@
 mod oracles;
 
 /// The tests whose third-party oracle checks are skipped without the oracles.
-const ORACLE_TESTS: [&str; 3] = [
+const ORACLE_TESTS: [&str; 4] = [
     "conformance_salesforce",
     "conformance_dynamics",
+    "commutation_dynamics",
     "odata_nav_self_test",
 ];
 /// Also with them, under `--all-features` (feature `fuzzing`).

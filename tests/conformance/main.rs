@@ -29,6 +29,7 @@
 //! A mismatch prints the query, the output and both row sets and is saved
 //! under `tests/conformance/regressions/`, which every later run replays.
 
+mod commute;
 mod fixtures;
 mod gen;
 mod oracles;
@@ -1256,6 +1257,21 @@ fn conformance_dynamics() {
 #[test]
 fn conformance_sugarcrm() {
     run_target(Target::Sugarcrm);
+}
+
+#[test]
+fn commutation_salesforce() {
+    commute::run(Target::Salesforce);
+}
+
+#[test]
+fn commutation_dynamics() {
+    commute::run(Target::Dynamics);
+}
+
+#[test]
+fn commutation_sugarcrm() {
+    commute::run(Target::Sugarcrm);
 }
 
 /// The fixtures are what README.md says they are.
