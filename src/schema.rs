@@ -458,7 +458,9 @@ impl Checker<'_> {
             | (FieldType::Boolean, Literal::Bool(_))
             | (FieldType::Date, Literal::Date(_))
             | (FieldType::DateTime, Literal::DateTime(_))
-            | (FieldType::String | FieldType::Id, Literal::String(_)) => true,
+            | (FieldType::String, Literal::String(_)) => true,
+            // Dataverse keys and lookups are Edm.Guid
+            (FieldType::Id, Literal::String(s)) => self.target != Target::Dynamics || is_guid(s),
             (FieldType::String | FieldType::Id, Literal::Date(d)) => {
                 v.literal = Literal::String(Cow::Owned(d.to_string()));
                 true
@@ -473,6 +475,9 @@ impl Checker<'_> {
             return;
         }
         let help = match ty {
+            FieldType::Id if self.target == Target::Dynamics => {
+                "write the row's GUID, quoted: '00000000-0000-0000-0000-000000000000'"
+            }
             FieldType::String | FieldType::Id => "write a quoted string such as 'text'",
             FieldType::Number => "write a number such as 42 or 4.5, unquoted",
             FieldType::Boolean => "write TRUE or FALSE",
@@ -488,7 +493,11 @@ impl Checker<'_> {
                 v.span,
                 format!(
                     "{} compared with `{}`, a {} field",
-                    literal_name(&v.literal),
+                    match (&v.literal, ty, self.target) {
+                        (Literal::String(_), FieldType::Id, Target::Dynamics) =>
+                            "a string that is not a GUID",
+                        (l, _, _) => literal_name(l),
+                    },
                     one_line(&field.path),
                     type_name(ty)
                 ),
@@ -498,6 +507,16 @@ impl Checker<'_> {
     }
 }
 
+/// Whether `s` is a GUID in its 8-4-4-4-12 hexadecimal form.
+pub(crate) fn is_guid(s: &str) -> bool {
+    let groups: Vec<&str> = s.split('-').collect();
+    groups.len() == 5
+        && groups
+            .iter()
+            .zip([8, 4, 4, 4, 12])
+            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 fn type_name(ty: FieldType) -> &'static str {
     match ty {
         FieldType::String => "text",
@@ -505,7 +524,7 @@ fn type_name(ty: FieldType) -> &'static str {
         FieldType::Boolean => "boolean",
         FieldType::Date => "date-only",
         FieldType::DateTime => "datetime",
-        FieldType::Id => "id or lookup",
+        FieldType::Id => "record id or lookup",
         FieldType::Other => "other",
     }
 }

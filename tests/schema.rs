@@ -391,10 +391,53 @@ fn salesforce_boolean_is_null_is_exact() {
 fn dataverse_lookups_entity_sets_and_keys() {
     assert_eq!(
         text(
-            "SELECT name, parentaccountid FROM account WHERE parentaccountid IS NOT NULL AND ownerid = 'x' LIMIT 5",
+            "SELECT name, parentaccountid FROM account WHERE parentaccountid IS NOT NULL \
+             AND ownerid = '7A91C4B6-0000-4000-8000-00000000000a' LIMIT 5",
             D
         ),
-        "accounts?$select=name,_parentaccountid_value&$filter=_parentaccountid_value ne null and _ownerid_value eq 'x'&$orderby=accountid asc&$top=5"
+        "accounts?$select=name,_parentaccountid_value&$filter=_parentaccountid_value ne null \
+         and _ownerid_value eq 7A91C4B6-0000-4000-8000-00000000000a&$orderby=accountid asc&$top=5"
+    );
+    // keys and lookups are Edm.Guid: a GUID is written unquoted (R49) in a
+    // comparison (the In function takes strings); anything else is U023
+    assert_eq!(
+        text(
+            "SELECT name FROM account WHERE accountid != '7a91c4b6-0000-4000-8000-000000000001' \
+             OR parentaccountid IN ('7a91c4b6-0000-4000-8000-000000000002', '7a91c4b6-0000-4000-8000-000000000003')",
+            D
+        ),
+        "accounts?$select=name&$filter=(accountid ne 7a91c4b6-0000-4000-8000-000000000001 and accountid ne null) \
+         or Microsoft.Dynamics.CRM.In(PropertyName='_parentaccountid_value',\
+         PropertyValues=[\"7a91c4b6-0000-4000-8000-000000000002\",\"7a91c4b6-0000-4000-8000-000000000003\"])"
+    );
+    assert_eq!(
+        described("SELECT name FROM account WHERE ownerid = 'me' OR accountid = '7a91c4b6-0000-4000-8000-00000000000'", D),
+        [
+            (
+                "U023".into(),
+                "'me'".into(),
+                "write the row's GUID, quoted: '00000000-0000-0000-0000-000000000000'".into()
+            ),
+            (
+                "U023".into(),
+                "'7a91c4b6-0000-4000-8000-00000000000'".into(),
+                "write the row's GUID, quoted: '00000000-0000-0000-0000-000000000000'".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        errors("SELECT name FROM account WHERE ownerid = 'me'", D).0[0].message,
+        "a string that is not a GUID compared with `_ownerid_value`, a record id or lookup field"
+    );
+    // without a schema a GUID stays a quoted string
+    assert_eq!(
+        ok(
+            "SELECT name FROM account WHERE _ownerid_value = '7a91c4b6-0000-4000-8000-000000000001'",
+            D,
+            &Options::default()
+        )
+        .0,
+        "accounts?$select=name&$filter=_ownerid_value eq '7a91c4b6-0000-4000-8000-000000000001'"
     );
     // already written as the value property
     assert_eq!(
