@@ -323,9 +323,29 @@ pub fn apply<'s>(
         errors: Vec::new(),
     };
     if let Selection::Fields { fields } = &mut q.selection {
-        for f in fields {
+        for f in fields.iter_mut() {
             c.field(f);
         }
+        // a Dataverse lookup selected by both its names is selected once
+        let mut kept: Vec<Field<'_>> = Vec::with_capacity(fields.len());
+        for f in fields.drain(..) {
+            if kept.iter().any(|k| k.path == f.path) {
+                q.warnings.push(
+                    Error::new(
+                        Code::DuplicateField,
+                        f.span,
+                        format!(
+                            "`{}` is selected twice; the repeat is dropped",
+                            one_line(&f.path)
+                        ),
+                    )
+                    .with_help("remove the repeated field"),
+                );
+            } else {
+                kept.push(f);
+            }
+        }
+        *fields = kept;
     }
     if let Some(cond) = &mut q.filter {
         c.cond(cond);

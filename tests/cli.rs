@@ -1559,6 +1559,26 @@ fn schema_flag_checks_names_and_types() {
         "{}",
         text(&out.stderr)
     );
+    // with --batch, the schema applies to every line
+    let out = kql(
+        &["translate", "--batch", "--schema", sf],
+        Some(
+            concat!(
+                r#"{"query":"SELECT Nme FROM Account","target":"salesforce"}"#,
+                "\n",
+                r#"{"query":"SELECT Name FROM Account WHERE IsDeleted IS NULL","target":"salesforce"}"#,
+                "\n"
+            )
+            .as_bytes(),
+        ),
+    );
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["errors"][0]["code"], "U022");
+    assert_eq!(lines[1]["soql"], "SELECT Name FROM Account WHERE Id = null");
+    assert_eq!(lines[1]["warnings"], serde_json::json!([]));
     // `check --schema` needs a target; a malformed or missing file exits 2
     let out = kql(&["check", "--schema", sf, "SELECT Id FROM Account"], None);
     assert_eq!(out.status.code(), Some(2));

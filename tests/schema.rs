@@ -444,6 +444,18 @@ fn dataverse_lookups_entity_sets_and_keys() {
         text("SELECT _parentaccountid_value FROM account", D),
         "accounts?$select=_parentaccountid_value"
     );
+    // selected by both names: once, with S102
+    assert_eq!(
+        ok(
+            "SELECT parentaccountid, name, _parentaccountid_value FROM account",
+            D,
+            &opts(D)
+        ),
+        (
+            "accounts?$select=_parentaccountid_value,name".into(),
+            vec!["S102".into()]
+        )
+    );
     // entity set and key from EntitySetName / PrimaryIdAttribute: no B027, no B028
     assert_eq!(
         text("SELECT new_name FROM new_project WHERE new_customerid IS NULL ORDER BY new_name LIMIT 5", D),
