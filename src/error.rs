@@ -225,6 +225,15 @@ codes! {
     // U010–U019: results back to unified (src/unify.rs, `kql unify`)
     /// unify: the records document is not a record, an array of records, or a response with `records` (salesforce, sugarcrm) or `value` (dynamics); or one of its records is not a JSON object
     UnifyInput = "U010", Error;
+    // U020–U029: schemas (src/schema.rs, `--schema`)
+    /// schema: a malformed Schema document (`Options::schema`, `--schema`): not JSON, not a Retrieve a Schema response, an array of them, or a List Schemas response; a missing or mistyped `service_object_name`, `fields` or `service_field_name`
+    SchemaDocument = "U020", Error;
+    /// schema: the `FROM` object is not in the schema
+    SchemaUnknownObject = "U021", Error;
+    /// schema: a field the schema does not list for the object
+    SchemaUnknownField = "U022", Error;
+    /// schema: a literal of the wrong type for its field (a string against a number field, a datetime against a date-only field, …), or `LIKE` on a field that is not text
+    SchemaLiteralType = "U023", Error;
 
     /// the nesting depth limit was reached
     TooDeep = "L001", Error;

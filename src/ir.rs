@@ -111,7 +111,7 @@ pub struct Field<'a> {
     /// (`SELECT 'Name'` selects the property `Name`).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub from_literal: bool,
-    /// The field's type, when a schema supplied one (not yet: always `None`).
+    /// The field's type, when a schema supplied one ([`crate::schema`]).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ty: Option<FieldType>,
 }
@@ -142,8 +142,11 @@ pub enum FieldType {
     Date,
     /// An instant.
     DateTime,
-    /// A record identifier.
+    /// A record identifier or a lookup to another record.
     Id,
+    /// A type a schema names that the compiler does not check (a time, a
+    /// file, an address, …).
+    Other,
 }
 
 /// A sort key.

@@ -51,6 +51,7 @@ pub mod options;
 #[cfg(feature = "fuzzing")]
 pub mod oracle;
 mod parser;
+pub mod schema;
 pub mod span;
 pub mod unified;
 pub mod unify;
@@ -118,7 +119,8 @@ pub fn validate<'a>(
 }
 
 /// [`parse`] then [`validate`] (with [`Names::Unified`], the names are
-/// mapped by [`unified::resolve`] between them); every diagnostic, warnings included, is
+/// mapped by [`unified::resolve`] between them; with [`Options::schema`] and
+/// a target, [`schema::apply`] checks the result); every diagnostic, warnings included, is
 /// located in `src` ([`Error::line`], [`Error::column`]).
 pub fn check<'a>(
     src: &'a str,
@@ -132,6 +134,10 @@ pub fn check<'a>(
         Names::Unified => unified::resolve_then_with(ast, target, &options.transforms, |ast| {
             validate(ast, lang, target, options)
         }),
+    };
+    let validated = match (validated, &options.schema, target) {
+        (Ok(ir), Some(schema), Some(target)) => with_schema(ir, target, schema).map(|(ir, _)| ir),
+        (validated, _, _) => validated,
     };
     match validated {
         Ok(mut ir) => {
@@ -163,7 +169,9 @@ pub fn lower(q: &ir::Query<'_>, target: Target, options: &Options) -> Result<Tra
 }
 
 /// The whole pipeline: [`parse`] → ([`unified::resolve`] with
-/// [`Names::Unified`]) → [`validate`] (for `target`) → [`lower`];
+/// [`Names::Unified`]) → [`validate`] (for `target`) → ([`schema::apply`]
+/// with [`Options::schema`], whose entity set and primary key the Dynamics
+/// backend takes unless the options set them) → [`lower`];
 /// every diagnostic, warnings included, is located in `src`.
 ///
 /// ```
@@ -191,10 +199,33 @@ pub fn translate(
             }
         }
     };
-    let ir = validated.map_err(|mut errs| {
+    let (ir, object) = match (validated, &options.schema) {
+        (Ok(ir), Some(schema)) => with_schema(ir, target, schema).map(|(ir, o)| (ir, Some(o))),
+        (validated, _) => validated.map(|ir| (ir, None)),
+    }
+    .map_err(|mut errs| {
         errs.locate(src);
         errs
     })?;
+    // the schema's entity set and primary key, unless the options set them
+    let schema_options;
+    let options = match object {
+        Some(o)
+            if target == Target::Dynamics
+                && (o.entity_set.is_some() || o.primary_key.is_some()) =>
+        {
+            let mut with = options.clone();
+            if with.entity_set.is_none() {
+                with.entity_set.clone_from(&o.entity_set);
+            }
+            if with.primary_key.is_none() {
+                with.primary_key.clone_from(&o.primary_key);
+            }
+            schema_options = with;
+            &schema_options
+        }
+        _ => options,
+    };
     match lower(&ir, target, options) {
         Ok(mut t) => {
             error::locate(src, &mut t.warnings);
@@ -203,6 +234,21 @@ pub fn translate(
         Err(mut errs) => {
             errs.0.extend(ir.warnings.iter().cloned());
             errs.locate(src);
+            Err(errs)
+        }
+    }
+}
+
+/// [`schema::apply`] on a validated query; an error keeps its warnings.
+fn with_schema<'a, 's>(
+    mut ir: ir::Query<'a>,
+    target: Target,
+    schema: &'s schema::Schema,
+) -> Result<(ir::Query<'a>, &'s schema::SchemaObject), Errors> {
+    match schema::apply(&mut ir, target, schema) {
+        Ok(object) => Ok((ir, object)),
+        Err(mut errs) => {
+            errs.0.extend(ir.warnings);
             Err(errs)
         }
     }

@@ -50,6 +50,11 @@ enum Command {
         /// target; needs `--names unified`.
         #[arg(long, value_name = "FILE")]
         transforms: Option<PathBuf>,
+        /// The target's objects and fields (Schema JSON: one Retrieve a Schema
+        /// response, an array, or the List Schemas response): unknown names
+        /// and mistyped literals are errors; needs `--target`.
+        #[arg(long, value_name = "FILE", requires = "target")]
+        schema: Option<PathBuf>,
         /// `text` prints a one-line verdict, `json` the validated query.
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
@@ -78,6 +83,12 @@ enum Command {
         /// target; needs `--names unified`.
         #[arg(long, value_name = "FILE")]
         transforms: Option<PathBuf>,
+        /// The target's objects and fields (Schema JSON: one Retrieve a Schema
+        /// response, an array, or the List Schemas response): unknown names
+        /// and mistyped literals are errors, lookups and entity sets are
+        /// taken from it (applied to each target compiled).
+        #[arg(long, value_name = "FILE")]
+        schema: Option<PathBuf>,
         /// `text`: the SOQL statement, the decoded OData `entity_set?query`, or the
         /// SugarCRM body JSON. `json`: the full request object (see README).
         #[arg(long, value_enum, default_value_t = Format::Text)]
@@ -367,6 +378,31 @@ impl Input {
     }
 }
 
+/// The schema of `--schema FILE`. A usage or I/O failure (exit 2): an
+/// unreadable file or a malformed document (each `U020` in the message).
+fn read_schema(path: Option<&PathBuf>) -> Result<Option<kql::schema::Schema>, Fatal> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
+    kql::schema::parse_schema(&text).map(Some).map_err(|errs| {
+        let lines: Vec<String> = errs
+            .0
+            .iter()
+            .map(|e| match &e.help {
+                Some(h) => format!("[{}] {} (help: {h})", e.code.as_str(), e.message),
+                None => format!("[{}] {}", e.code.as_str(), e.message),
+            })
+            .collect();
+        Fatal(format!(
+            "{}: malformed Schema document: {}",
+            path.display(),
+            lines.join("; ")
+        ))
+    })
+}
+
 /// The Transforms of `--transforms FILE`. A usage or I/O failure (exit 2):
 /// the flag without `--names unified`, an unreadable file, or a malformed
 /// document (each `U007` in the message).
@@ -490,12 +526,14 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             extended,
             names,
             transforms,
+            schema,
             format,
             deny_warnings,
         } => {
             let mut options = options_of(&common, extended);
             options.names = names.into();
             options.transforms = read_transforms(transforms.as_ref(), options.names)?;
+            options.schema = read_schema(schema.as_ref())?;
             let diag = Diag::new(&common, deny_warnings);
             let src = read_query(&common, options.limits.max_input_bytes)?;
             let lang: Lang = common.lang.into();
@@ -535,6 +573,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             extended,
             names,
             transforms,
+            schema,
             format,
             entity_set,
             primary_key,
@@ -544,6 +583,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             let mut options = options_of(&common, extended);
             options.names = names.into();
             options.transforms = read_transforms(transforms.as_ref(), options.names)?;
+            options.schema = read_schema(schema.as_ref())?;
             options.entity_set = entity_set;
             options.primary_key = primary_key;
             let diag = Diag::new(&common, deny_warnings);

@@ -236,6 +236,11 @@ pub struct Options {
     /// [`Names::Unified`]; `--transforms FILE`), each applied to the target
     /// being compiled: see [`crate::unified::parse_transforms`].
     pub transforms: Vec<crate::unified::Transform>,
+    /// The objects and fields of the target CRM (`--schema FILE`): with a
+    /// target, the query is checked against it and its fields typed (after
+    /// unified names are mapped): see [`crate::schema`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub schema: Option<crate::schema::Schema>,
 }
 
 impl Options {

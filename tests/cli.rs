@@ -1485,3 +1485,132 @@ fn transforms_usage_and_document_errors_exit_2() {
     );
     assert_eq!(err.lines().count(), 1, "{err}");
 }
+
+#[test]
+fn schema_flag_checks_names_and_types() {
+    let sf = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/schema/salesforce-account.json"
+    );
+    let d = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/schema/dynamics.json");
+    let out = kql(
+        &[
+            "translate",
+            "--target",
+            "salesforce",
+            "--schema",
+            sf,
+            "SELECT Id FROM Account WHERE IsDeleted IS NULL",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "SELECT Id FROM Account WHERE Id = null\n"
+    );
+    assert_eq!(text(&out.stderr), "");
+    let out = kql(
+        &[
+            "translate",
+            "--target",
+            "dynamics",
+            "--schema",
+            d,
+            "SELECT new_name FROM new_project WHERE new_customerid IS NULL",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(
+        text(&out.stdout),
+        "new_projectses?$select=new_name&$filter=_new_customerid_value eq null\n"
+    );
+    // unknown names and mistyped literals exit 1 with their codes
+    let out = kql(
+        &[
+            "check",
+            "--target",
+            "salesforce",
+            "--schema",
+            sf,
+            "--error-format",
+            "json",
+            "SELECT Nme FROM Account WHERE NumberOfEmployees = 'x'",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(codes(&out.stderr), ["U022", "U023"]);
+    let out = kql(
+        &[
+            "check",
+            "--target",
+            "salesforce",
+            "--schema",
+            sf,
+            "SELECT Id FROM Acount",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out.stderr).contains("did you mean `Account`?"),
+        "{}",
+        text(&out.stderr)
+    );
+    // with --batch, the schema applies to every line
+    let out = kql(
+        &["translate", "--batch", "--schema", sf],
+        Some(
+            concat!(
+                r#"{"query":"SELECT Nme FROM Account","target":"salesforce"}"#,
+                "\n",
+                r#"{"query":"SELECT Name FROM Account WHERE IsDeleted IS NULL","target":"salesforce"}"#,
+                "\n"
+            )
+            .as_bytes(),
+        ),
+    );
+    let lines: Vec<serde_json::Value> = text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["errors"][0]["code"], "U022");
+    assert_eq!(lines[1]["soql"], "SELECT Name FROM Account WHERE Id = null");
+    assert_eq!(lines[1]["warnings"], serde_json::json!([]));
+    // `check --schema` needs a target; a malformed or missing file exits 2
+    let out = kql(&["check", "--schema", sf, "SELECT Id FROM Account"], None);
+    assert_eq!(out.status.code(), Some(2));
+    let bad = temp_file("schema.json", b"[1]");
+    let out = kql(
+        &[
+            "translate",
+            "--target",
+            "salesforce",
+            "--schema",
+            bad.to_str().unwrap(),
+            "SELECT Id FROM Account",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr)
+            .contains("malformed Schema document: [U020] schema object 0: not a JSON object"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = kql(
+        &[
+            "translate",
+            "--target",
+            "salesforce",
+            "--schema",
+            "/nonexistent/schema.json",
+            "SELECT Id FROM Account",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+}

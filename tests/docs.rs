@@ -10,6 +10,7 @@ fn table() -> String {
     let mut t = String::from("| code | severity | stage | meaning |\n|---|---|---|---|\n");
     for c in Code::ALL {
         let stage = match &c.as_str()[..1] {
+            "U" if c.as_str().starts_with("U02") => "schema",
             "P" => "parse",
             "S" => "validate",
             "B" => "backend",

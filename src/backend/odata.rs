@@ -159,7 +159,7 @@ use serde::Serialize;
 use super::Leaf;
 
 use crate::error::{shown, Code, Error, Errors};
-use crate::ir::{self, Cond, Field, LikePattern, Literal, Selection, Value};
+use crate::ir::{self, Cond, Field, FieldType, LikePattern, Literal, Selection, Value};
 use crate::ir::{CmpOp, Direction};
 use crate::options::Options;
 use crate::span::Span;
@@ -1053,7 +1053,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             Leaf::Compare(field, op, value) => {
                 push_path(out, field);
                 out.push_str(cmp_token(op));
-                push_literal(out, &value.literal);
+                push_value(out, field, &value.literal);
             }
             Leaf::Bool(field, b) => {
                 push_path(out, field);
@@ -1139,7 +1139,7 @@ impl<'q, 'a, 'o> Lowerer<'q, 'a, 'o> {
             self.conditions += 1;
             push_path(out, field);
             out.push_str(op);
-            push_literal(out, &v.literal);
+            push_value(out, field, &v.literal);
         }
         if group {
             out.push(')');
@@ -1292,6 +1292,18 @@ fn push_path(out: &mut String, f: &Field<'_>) {
             out.push('/');
         }
         out.push_str(seg);
+    }
+}
+
+/// A literal compared with `field` in `$filter`: a GUID against a field a
+/// schema types as an id or lookup is the unquoted `Edm.Guid` literal (R49,
+/// R74); anything else as [`push_literal`] writes it.
+fn push_value(out: &mut String, field: &Field<'_>, l: &Literal<'_>) {
+    match l {
+        Literal::String(s) if field.ty == Some(FieldType::Id) && crate::schema::is_guid(s) => {
+            out.push_str(s)
+        }
+        _ => push_literal(out, l),
     }
 }
 
