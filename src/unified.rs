@@ -936,9 +936,10 @@ pub(crate) fn suggest<'c>(
     if let Some(c) = candidates.clone().find(|c| c.eq_ignore_ascii_case(&lower)) {
         return Some(c);
     }
+    // compared ignoring case, as the exact match above
     let best = candidates
         .clone()
-        .map(|c| (levenshtein(&lower, c), c))
+        .map(|c| (levenshtein(&lower, &c.to_lowercase()), c))
         .filter(|&(d, _)| d <= 2)
         .min_by_key(|&(d, _)| d);
     if let Some((_, c)) = best {
@@ -947,9 +948,10 @@ pub(crate) fn suggest<'c>(
     if lower.chars().count() < 3 {
         return None;
     }
-    candidates
-        .clone()
-        .find(|c| c.starts_with(lower.as_str()) || (c.len() >= 3 && lower.starts_with(c)))
+    candidates.clone().find(|c| {
+        let c_lower = c.to_lowercase();
+        c_lower.starts_with(lower.as_str()) || (c.len() >= 3 && lower.starts_with(&c_lower))
+    })
 }
 
 /// Edit distance (insertions, deletions, substitutions) between two strings,
@@ -1007,5 +1009,13 @@ mod tests {
         assert_eq!(suggest("leads", c.iter().copied()), Some("lead"));
         assert_eq!(suggest("zzzzzz", c.iter().copied()), None);
         assert_eq!(suggest("x", c.iter().copied()), None);
+        // raw names in mixed case (schemas) are compared ignoring case too
+        let raw = ["Id", "Name", "NumberOfEmployees"];
+        assert_eq!(suggest("Nmae", raw.iter().copied()), Some("Name"));
+        assert_eq!(suggest("nmae", raw.iter().copied()), Some("Name"));
+        assert_eq!(
+            suggest("numberof", raw.iter().copied()),
+            Some("NumberOfEmployees")
+        );
     }
 }
