@@ -6,7 +6,7 @@
 
 use std::fs::File;
 use std::io::{BufRead, BufReader, IsTerminal, Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
@@ -386,21 +386,26 @@ fn read_schema(path: Option<&PathBuf>) -> Result<Option<kql::schema::Schema>, Fa
     };
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
-    kql::schema::parse_schema(&text).map(Some).map_err(|errs| {
-        let lines: Vec<String> = errs
-            .0
-            .iter()
-            .map(|e| match &e.help {
-                Some(h) => format!("[{}] {} (help: {h})", e.code.as_str(), e.message),
-                None => format!("[{}] {}", e.code.as_str(), e.message),
-            })
-            .collect();
-        Fatal(format!(
-            "{}: malformed Schema document: {}",
-            path.display(),
-            lines.join("; ")
-        ))
-    })
+    kql::schema::parse_schema(&text)
+        .map(Some)
+        .map_err(|errs| malformed(path, "Schema", &errs))
+}
+
+/// The usage error (exit 2) for a malformed `what` document at `path`: each
+/// diagnostic, with its code and help, on one line.
+fn malformed(path: &Path, what: &str, errs: &Errors) -> Fatal {
+    let lines: Vec<String> = errs
+        .iter()
+        .map(|e| match &e.help {
+            Some(h) => format!("[{}] {} (help: {h})", e.code.as_str(), e.message),
+            None => format!("[{}] {}", e.code.as_str(), e.message),
+        })
+        .collect();
+    Fatal(format!(
+        "{}: malformed {what} document: {}",
+        path.display(),
+        lines.join("; ")
+    ))
 }
 
 /// The Transforms of `--transforms FILE`. A usage or I/O failure (exit 2):
@@ -420,21 +425,7 @@ fn read_transforms(
     }
     let text = std::fs::read_to_string(path)
         .map_err(|e| Fatal(format!("cannot read {}: {e}", path.display())))?;
-    kql::unified::parse_transforms(&text).map_err(|errs| {
-        let lines: Vec<String> = errs
-            .0
-            .iter()
-            .map(|e| match &e.help {
-                Some(h) => format!("[{}] {} (help: {h})", e.code.as_str(), e.message),
-                None => format!("[{}] {}", e.code.as_str(), e.message),
-            })
-            .collect();
-        Fatal(format!(
-            "{}: malformed Transform document: {}",
-            path.display(),
-            lines.join("; ")
-        ))
-    })
+    kql::unified::parse_transforms(&text).map_err(|errs| malformed(path, "Transform", &errs))
 }
 
 /// The query text. Stdin and a file are read no further than a few bytes past

@@ -330,17 +330,7 @@ pub fn apply<'s>(
         let mut kept: Vec<Field<'_>> = Vec::with_capacity(fields.len());
         for f in fields.drain(..) {
             if kept.iter().any(|k| k.path == f.path) {
-                q.warnings.push(
-                    Error::new(
-                        Code::DuplicateField,
-                        f.span,
-                        format!(
-                            "`{}` is selected twice; the repeat is dropped",
-                            one_line(&f.path)
-                        ),
-                    )
-                    .with_help("remove the repeated field"),
-                );
+                q.warnings.push(crate::validate::duplicate_field(&f));
             } else {
                 kept.push(f);
             }

@@ -303,17 +303,7 @@ impl<'o> Validator<'o> {
                             let kept = fields.iter().map(|f| &*f.path);
                             let earlier = || q.select[..i].iter().filter_map(select_text);
                             if seen.repeat(text, kept, earlier) {
-                                self.warn(
-                                    Error::new(
-                                        Code::DuplicateField,
-                                        f.span,
-                                        format!(
-                                            "`{}` is selected twice; the repeat is dropped",
-                                            one_line(&f.path)
-                                        ),
-                                    )
-                                    .with_help("remove the repeated field"),
-                                );
+                                self.warn(duplicate_field(&f));
                             } else {
                                 fields.push(f);
                             }
@@ -1329,6 +1319,19 @@ fn classify_temporal(s: &str) -> Temporal {
         frac_digits,
         offset_minutes: offset,
     })
+}
+
+/// `S102`: the field `f` is selected twice; the repeat is dropped.
+pub(crate) fn duplicate_field(f: &Field<'_>) -> Error {
+    Error::new(
+        Code::DuplicateField,
+        f.span,
+        format!(
+            "`{}` is selected twice; the repeat is dropped",
+            one_line(&f.path)
+        ),
+    )
+    .with_help("remove the repeated field")
 }
 
 #[cfg(test)]
