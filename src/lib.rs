@@ -128,19 +128,8 @@ pub fn check<'a>(
     target: Option<Target>,
     options: &Options,
 ) -> Result<ir::Query<'a>, Errors> {
-    let ast = parse(src, lang, options)?;
-    let validated = match options.names {
-        Names::Raw => validate(&ast, lang, target, options),
-        Names::Unified => unified::resolve_then_with(ast, target, &options.transforms, |ast| {
-            validate(ast, lang, target, options)
-        }),
-    };
-    let validated = match (validated, &options.schema, target) {
-        (Ok(ir), Some(schema), Some(target)) => with_schema(ir, target, schema).map(|(ir, _)| ir),
-        (validated, _, _) => validated,
-    };
-    match validated {
-        Ok(mut ir) => {
+    match checked(src, lang, target, options) {
+        Ok((mut ir, _)) => {
             error::locate(src, &mut ir.warnings);
             Ok(ir)
         }
@@ -148,6 +137,30 @@ pub fn check<'a>(
             errs.locate(src);
             Err(errs)
         }
+    }
+}
+
+/// The pipeline of [`check`], with the schema object the query named (its
+/// diagnostics not located yet). The tree is dropped before it returns: the
+/// IR borrows the text, not the tree.
+fn checked<'a, 'o>(
+    src: &'a str,
+    lang: Lang,
+    target: Option<Target>,
+    options: &'o Options,
+) -> Result<(ir::Query<'a>, Option<&'o schema::SchemaObject>), Errors> {
+    let ast = parse(src, lang, options)?;
+    let validated = match options.names {
+        Names::Raw => validate(&ast, lang, target, options),
+        Names::Unified => unified::resolve_then_with(ast, target, &options.transforms, |ast| {
+            validate(ast, lang, target, options)
+        }),
+    };
+    match (validated, &options.schema, target) {
+        (Ok(ir), Some(schema), Some(target)) => {
+            with_schema(ir, target, schema).map(|(ir, o)| (ir, Some(o)))
+        }
+        (validated, _, _) => validated.map(|ir| (ir, None)),
     }
 }
 
@@ -186,42 +199,31 @@ pub fn translate(
     target: Target,
     options: &Options,
 ) -> Result<Translation, Errors> {
-    // The tree is dropped before lowering: the IR borrows the text, not the
-    // tree, so the backend works with less memory in play.
-    let validated = {
-        let ast = parse(src, lang, options)?;
-        match options.names {
-            Names::Raw => validate(&ast, lang, Some(target), options),
-            Names::Unified => {
-                unified::resolve_then_with(ast, Some(target), &options.transforms, |ast| {
-                    validate(ast, lang, Some(target), options)
-                })
-            }
-        }
-    };
-    let (ir, object) = match (validated, &options.schema) {
-        (Ok(ir), Some(schema)) => with_schema(ir, target, schema).map(|(ir, o)| (ir, Some(o))),
-        (validated, _) => validated.map(|ir| (ir, None)),
-    }
-    .map_err(|mut errs| {
+    let (ir, object) = checked(src, lang, Some(target), options).map_err(|mut errs| {
         errs.locate(src);
         errs
     })?;
     // the schema's entity set and primary key, unless the options set them
+    // (the backends read neither the names, the Transforms nor the schema,
+    // so those are not copied)
     let schema_options;
     let options = match object {
         Some(o)
             if target == Target::Dynamics
                 && (o.entity_set.is_some() || o.primary_key.is_some()) =>
         {
-            let mut with = options.clone();
-            if with.entity_set.is_none() {
-                with.entity_set.clone_from(&o.entity_set);
-            }
-            if with.primary_key.is_none() {
-                with.primary_key.clone_from(&o.primary_key);
-            }
-            schema_options = with;
+            schema_options = Options {
+                extended: options.extended,
+                limits: options.limits.clone(),
+                entity_set: options.entity_set.clone().or_else(|| o.entity_set.clone()),
+                primary_key: options
+                    .primary_key
+                    .clone()
+                    .or_else(|| o.primary_key.clone()),
+                names: options.names,
+                transforms: Vec::new(),
+                schema: None,
+            };
             &schema_options
         }
         _ => options,
