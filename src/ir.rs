@@ -149,6 +149,13 @@ pub enum FieldType {
     Other,
 }
 
+/// Whether `s` is a GUID in its 8-4-4-4-12 hexadecimal form (a Dataverse
+/// key or lookup value, [`FieldType::Id`] there).
+pub(crate) fn is_guid(s: &str) -> bool {
+    s.split('-').map(str::len).eq([8, 4, 4, 4, 12])
+        && s.bytes().all(|b| b == b'-' || b.is_ascii_hexdigit())
+}
+
 /// A sort key.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OrderKey<'a> {

@@ -470,7 +470,9 @@ impl Checker<'_> {
             | (FieldType::DateTime, Literal::DateTime(_))
             | (FieldType::String, Literal::String(_)) => true,
             // Dataverse keys and lookups are Edm.Guid
-            (FieldType::Id, Literal::String(s)) => self.target != Target::Dynamics || is_guid(s),
+            (FieldType::Id, Literal::String(s)) => {
+                self.target != Target::Dynamics || ir::is_guid(s)
+            }
             (FieldType::String | FieldType::Id, Literal::Date(d)) => {
                 v.literal = Literal::String(Cow::Owned(d.to_string()));
                 true
@@ -515,16 +517,6 @@ impl Checker<'_> {
             .with_help(help),
         );
     }
-}
-
-/// Whether `s` is a GUID in its 8-4-4-4-12 hexadecimal form.
-pub(crate) fn is_guid(s: &str) -> bool {
-    let groups: Vec<&str> = s.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 fn type_name(ty: FieldType) -> &'static str {

@@ -848,30 +848,43 @@ fn unified_key(k: &str) -> Result<(), &'static str> {
 /// The levels of a raw field: `Profile.Rating` → `Profile`, `Rating`;
 /// `1\.0.name` → `1.0`, `name`.
 fn raw_segments(raw: &str) -> Result<Vec<String>, &'static str> {
-    let mut segs = vec![String::new()];
-    let mut chars = raw.chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' => match chars.next() {
-                Some('.') => {
-                    if let Some(s) = segs.last_mut() {
-                        s.push('.');
-                    }
-                }
-                _ => return Err("`\\` escapes only `.`"),
-            },
-            '.' => segs.push(String::new()),
-            c => {
-                if let Some(s) = segs.last_mut() {
-                    s.push(c);
-                }
-            }
-        }
+    let (segs, clean) = split_raw(raw);
+    if !clean {
+        return Err("`\\` escapes only `.`");
     }
     if segs.iter().any(String::is_empty) {
         return Err("an empty level");
     }
     Ok(segs)
+}
+
+/// A raw field split at each `.`, with `\.` a literal dot; `false` when a
+/// `\` escapes anything else (it is then kept as written).
+pub(crate) fn split_raw(raw: &str) -> (Vec<String>, bool) {
+    let mut segs = vec![String::new()];
+    let mut clean = true;
+    let mut chars = raw.chars().peekable();
+    while let Some(c) = chars.next() {
+        let c = match c {
+            '\\' if chars.peek() == Some(&'.') => {
+                chars.next();
+                '.'
+            }
+            '\\' => {
+                clean = false;
+                c
+            }
+            '.' => {
+                segs.push(String::new());
+                continue;
+            }
+            c => c,
+        };
+        if let Some(s) = segs.last_mut() {
+            s.push(c);
+        }
+    }
+    (segs, clean)
 }
 
 /// A Transform's raw field as the target's path (`A.B`, which SOQL reads as

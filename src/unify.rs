@@ -103,25 +103,7 @@ pub fn field_map(unified_type: &str, target: Target) -> Option<Vec<(&'static str
 /// The names of a raw path: split at each `.`, with `\.` a literal dot
 /// (`Account.Name` → `["Account", "Name"]`; `a\.b` → `["a.b"]`).
 pub fn raw_path(raw: &str) -> Vec<String> {
-    let mut names = vec![String::new()];
-    let mut chars = raw.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '\\' if chars.peek() == Some(&'.') => {
-                chars.next();
-                push_char(&mut names, '.');
-            }
-            '.' => names.push(String::new()),
-            c => push_char(&mut names, c),
-        }
-    }
-    names
-}
-
-fn push_char(names: &mut [String], c: char) {
-    if let Some(last) = names.last_mut() {
-        last.push(c);
-    }
+    unified::split_raw(raw).0
 }
 
 /// The value at `path` in `record`: `None` when absent (or under a value

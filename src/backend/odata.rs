@@ -1300,9 +1300,7 @@ fn push_path(out: &mut String, f: &Field<'_>) {
 /// R74); anything else as [`push_literal`] writes it.
 fn push_value(out: &mut String, field: &Field<'_>, l: &Literal<'_>) {
     match l {
-        Literal::String(s) if field.ty == Some(FieldType::Id) && crate::schema::is_guid(s) => {
-            out.push_str(s)
-        }
+        Literal::String(s) if field.ty == Some(FieldType::Id) && ir::is_guid(s) => out.push_str(s),
         _ => push_literal(out, l),
     }
 }
