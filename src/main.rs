@@ -476,6 +476,22 @@ fn options_of(common: &Common, extended: bool) -> Options {
     o
 }
 
+/// [`options_of`] with the names mode, the `--transforms` and the `--schema`
+/// of `check` and `translate`.
+fn mapped_options(
+    common: &Common,
+    extended: bool,
+    names: NamesArg,
+    transforms: &Option<PathBuf>,
+    schema: &Option<PathBuf>,
+) -> Result<Options, Fatal> {
+    let mut options = options_of(common, extended);
+    options.names = names.into();
+    options.transforms = read_transforms(transforms.as_ref(), options.names)?;
+    options.schema = read_schema(schema.as_ref())?;
+    Ok(options)
+}
+
 fn run(cli: Cli) -> Result<ExitCode, Fatal> {
     match cli.command {
         Command::Parse { common } => {
@@ -521,10 +537,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             format,
             deny_warnings,
         } => {
-            let mut options = options_of(&common, extended);
-            options.names = names.into();
-            options.transforms = read_transforms(transforms.as_ref(), options.names)?;
-            options.schema = read_schema(schema.as_ref())?;
+            let options = mapped_options(&common, extended, names, &transforms, &schema)?;
             let diag = Diag::new(&common, deny_warnings);
             let src = read_query(&common, options.limits.max_input_bytes)?;
             let lang: Lang = common.lang.into();
@@ -571,10 +584,7 @@ fn run(cli: Cli) -> Result<ExitCode, Fatal> {
             deny_warnings,
             batch,
         } => {
-            let mut options = options_of(&common, extended);
-            options.names = names.into();
-            options.transforms = read_transforms(transforms.as_ref(), options.names)?;
-            options.schema = read_schema(schema.as_ref())?;
+            let mut options = mapped_options(&common, extended, names, &transforms, &schema)?;
             options.entity_set = entity_set;
             options.primary_key = primary_key;
             let diag = Diag::new(&common, deny_warnings);
@@ -778,14 +788,7 @@ fn unify(
     path: Option<PathBuf>,
     diag: Diag,
 ) -> Result<ExitCode, Fatal> {
-    let (mut reader, name): (Box<dyn Read>, String) = match path {
-        Some(p) => {
-            let f =
-                File::open(&p).map_err(|e| Fatal(format!("cannot read {}: {e}", p.display())))?;
-            (Box::new(BufReader::new(f)), p.display().to_string())
-        }
-        None => (Box::new(std::io::stdin().lock()), "stdin".to_string()),
-    };
+    let (mut reader, name) = path.map_or(Input::Stdin, Input::File).reader()?;
     let mut buf = Vec::new();
     reader
         .read_to_end(&mut buf)
